@@ -1,0 +1,88 @@
+"""The ``ringback`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from api import enqueue
+from api.nudge import Nudger
+from models import clock, db, migrate
+from models import settings as settings_module
+from models.settings import Settings
+from models.validation import InvalidInput
+
+
+def _cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+    print("database is at the newest schema")
+    return 0
+
+
+def _cmd_create_scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    engine = db.create_engine(settings.database_url)
+    scheduler_id = enqueue.create_scheduler(engine, args.client, args.name, clock.now())
+    print(json.dumps({"scheduler_id": scheduler_id}))
+    return 0
+
+
+def _cmd_add_tasks(settings: Settings, args: argparse.Namespace) -> int:
+    engine = db.create_engine(settings.database_url)
+    raw = json.loads(Path(args.file).read_text() if args.file != "-" else sys.stdin.read())
+    nudger = Nudger(settings.broker_url)
+    try:
+        added = enqueue.add_tasks(
+            engine, args.client, args.scheduler, raw.get("tasks") if isinstance(raw, dict) else raw,
+            clock.now(), max_tasks=settings.max_tasks_per_request, nudge=nudger,
+        )
+    finally:
+        nudger.close()
+    print(json.dumps({"job_id": added.job_id, "tasks": added.tasks}, indent=2))
+    return 0
+
+
+def _cmd_show_task(settings: Settings, args: argparse.Namespace) -> int:
+    task = enqueue.get_task(db.create_engine(settings.database_url), args.client, args.task)
+    if task is None:
+        print(f"task {args.task} not found for client {args.client}", file=sys.stderr)
+        return 1
+    print(json.dumps(task, indent=2))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ringback", description="Outbound-callback scheduler")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="bring the database to the newest schema").set_defaults(
+        run=_cmd_migrate)
+    create = sub.add_parser("create-scheduler", help="create a task scheduler for a client")
+    create.add_argument("--client", type=int, required=True)
+    create.add_argument("--name", required=True)
+    create.set_defaults(run=_cmd_create_scheduler)
+    add = sub.add_parser("add-tasks", help='add tasks from a JSON file ({"tasks": [...]}, or -)')
+    add.add_argument("--client", type=int, required=True)
+    add.add_argument("--scheduler", type=int, required=True)
+    add.add_argument("file")
+    add.set_defaults(run=_cmd_add_tasks)
+    show = sub.add_parser("show-task", help="print one task as the API returns it")
+    show.add_argument("--client", type=int, required=True)
+    show.add_argument("task", type=int)
+    show.set_defaults(run=_cmd_show_task)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = settings_module.load()
+    try:
+        return int(args.run(settings, args))
+    except (InvalidInput, enqueue.UnknownScheduler) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

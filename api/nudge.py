@@ -1,0 +1,29 @@
+"""Sending tasks to the workers by name: the API never imports worker code."""
+
+from __future__ import annotations
+
+import contextlib
+
+from celery import Celery
+
+from scheduler import beat
+
+NUDGE_EXPIRES_S = 5.0
+
+
+class Nudger:
+    """Asks for a dispatch run now, when tasks are added that are already due."""
+
+    def __init__(self, broker_url: str) -> None:
+        self._app = Celery("ringback-api", broker=broker_url, set_as_current=False)
+        self._app.conf.broker_connection_retry_on_startup = True
+
+    def __call__(self) -> None:
+        # Best effort: beat dispatches every second anyway, so a lost nudge costs a second.
+        with contextlib.suppress(Exception):
+            self._app.send_task(
+                beat.DISPATCH_TASK, queue=beat.TICKS_QUEUE, expires=NUDGE_EXPIRES_S, retry=False
+            )
+
+    def close(self) -> None:
+        self._app.close()

@@ -1,0 +1,1 @@
+"""What things are: tables, settings, pure state machines and rules, the repository."""

@@ -1,0 +1,55 @@
+"""Event bodies for the outbox: pure."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from models import timefmt, views
+
+
+class EventType(StrEnum):
+    BEFORE = "before"
+    BEFORE_AGAIN = "before_again"
+    SUCCESS = "success"
+    AFTER = "after"
+
+
+# Which of the task's URLs each task event is posted to.
+TARGET_FIELD: dict[EventType, str] = {
+    EventType.BEFORE: "url_before",
+    EventType.BEFORE_AGAIN: "url_before_again",
+    EventType.SUCCESS: "url_success",
+    EventType.AFTER: "url_after",
+}
+
+
+def new_event_id() -> str:
+    return f"evt_{uuid.uuid4().hex}"
+
+
+def task_event(
+    event_type: EventType, task: Mapping[Any, Any], attempt_no: int, now: datetime
+) -> dict[str, Any]:
+    """A task event as the outbox stores it; ``payload`` is the body receivers get."""
+    event_id = new_event_id()
+    return {
+        "id": event_id,
+        "client_id": task["client_id"],
+        "task_id": task["id"],
+        "job_id": task["job_id"],
+        "type": event_type.value,
+        "attempt_no": attempt_no,
+        "target_url": task[TARGET_FIELD[event_type]],
+        "created_at": now,
+        "payload": {
+            "id": event_id,
+            "type": event_type.value,
+            "time": timefmt.format(now),
+            "attempt_no": attempt_no,
+            "task": views.task_object(task),
+        },
+    }

@@ -1,0 +1,54 @@
+"""The one settings object, read from ``RINGBACK_*`` environment variables at process start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _embedded_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'ringback.sqlite'}"
+
+
+def _embedded_broker_url() -> str:
+    return f"sqla+sqlite:///{Path.cwd() / 'ringback-broker.sqlite'}"
+
+
+class Settings(BaseSettings):
+    """Everything a Ringback process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="RINGBACK_", extra="ignore")
+
+    database_url: str = Field(default_factory=_embedded_database_url)
+    broker_url: str = Field(default_factory=_embedded_broker_url)
+    # kombu's Redis transport redelivers unacked messages after this; place_call is guarded.
+    broker_visibility_timeout_s: int = 3600
+
+    dialer: str = "sim"
+    sim_scenario: Path | None = None
+    sim_dial_log: Path | None = None
+
+    # An attempt still `claimed` this long after its message was sent is sent again.
+    claimed_resend_after_s: float = 10.0
+    # The longest a call may ring and talk; past it plus the grace, a dialing attempt is lost.
+    call_timeout_s: float = 3600.0
+    lost_grace_s: float = 60.0
+
+    dispatch_interval_s: float = 1.0
+    reap_interval_s: float = 5.0
+    poll_calls_interval_s: float = 1.0
+    dispatch_batch_max: int = 1000
+    beat_schedule_file: Path | None = None
+
+    max_tasks_per_request: int = 100_000
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load() -> Settings:
+    """Build the settings from the environment; call once at process start."""
+    return Settings()

@@ -1,0 +1,191 @@
+"""The tables. Timestamps are stored as naive UTC and read back as aware UTC on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from models.attempt_state import AttemptStatus
+from models.job_state import JobStatus
+from models.task_state import WAITING, TaskStatus
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    impl = sa.DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+def _status_values(statuses: frozenset[TaskStatus]) -> str:
+    return ", ".join(f"'{s.value}'" for s in sorted(statuses))
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+clients = sa.Table(
+    "clients",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("id BETWEEN 1 AND 9999", name="id_range"),
+)
+
+schedulers = sa.Table(
+    "schedulers",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, index=True),
+    sa.Column("scheduler_id", sa.ForeignKey("schedulers.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("status", sa.String(20), nullable=False, server_default=JobStatus.SCHEDULED.value),
+    sa.Column("tracking_id", sa.String(100), nullable=True),
+    # Counters kept by the same UPDATE that ends a task, so the last one knows it is last.
+    sa.Column("tasks_total", sa.Integer, nullable=False),
+    sa.Column("tasks_final", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("tasks_failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+job_executions = sa.Table(
+    "job_executions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.ForeignKey("jobs.id"), nullable=False),
+    sa.Column("execution_no", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("start_time", UtcDateTime, nullable=True),
+    sa.Column("end_time", UtcDateTime, nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("job_id", "execution_no"),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("scheduler_id", sa.ForeignKey("schedulers.id"), nullable=False),
+    sa.Column("job_id", sa.ForeignKey("jobs.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=True),
+    sa.Column("a_number", sa.String(32), nullable=False),
+    sa.Column("b_number", sa.String(32), nullable=False),
+    sa.Column("extension_id", sa.Integer, nullable=True),
+    sa.Column("try_count", sa.Integer, nullable=False),
+    sa.Column("try_again_pause", sa.Integer, nullable=False),
+    sa.Column("start_time_utc", UtcDateTime, nullable=True),
+    sa.Column("url_before", sa.Text, nullable=True),
+    sa.Column("url_before_again", sa.Text, nullable=True),
+    sa.Column("url_success", sa.Text, nullable=True),
+    sa.Column("url_after", sa.Text, nullable=True),
+    sa.Column("callback_params", sa.JSON, nullable=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("finish_result", sa.String(16), nullable=True),
+    sa.Column("finish_comment", sa.Text, nullable=True),
+    sa.Column("cdr", sa.String(64), nullable=True),
+    sa.Column("attempts_made", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=True),
+    sa.Column("create_date_utc", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("try_count BETWEEN 1 AND 50", name="try_count_range"),
+    sa.CheckConstraint("try_again_pause >= 0", name="pause_not_negative"),
+    # Finding due tasks reads only waiting rows, in due order: a million finished or
+    # far-future rows cost nothing because the range scan stops at `now`.
+    sa.Index(
+        "ix_tasks_due",
+        "scheduler_id",
+        "next_attempt_at",
+        postgresql_where=sa.text(f"status IN ({_status_values(WAITING)})"),
+        sqlite_where=sa.text(f"status IN ({_status_values(WAITING)})"),
+    ),
+    sa.Index(
+        "ix_tasks_due_any",
+        "next_attempt_at",
+        postgresql_where=sa.text(f"status IN ({_status_values(WAITING)})"),
+        sqlite_where=sa.text(f"status IN ({_status_values(WAITING)})"),
+    ),
+)
+
+attempts = sa.Table(
+    "attempts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("task_id", sa.ForeignKey("tasks.id"), nullable=False),
+    sa.Column("scheduler_id", sa.ForeignKey("schedulers.id"), nullable=False),
+    sa.Column("attempt_no", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default=AttemptStatus.CLAIMED.value),
+    sa.Column("due_at", UtcDateTime, nullable=True),
+    sa.Column("claimed_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=False),
+    sa.Column("dialing_at", UtcDateTime, nullable=True),
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+    # What the dialer said identifies the call, and when to ask it about the call.
+    sa.Column("dialer_ref", sa.Text, nullable=True),
+    sa.Column("check_at", UtcDateTime, nullable=True),
+    sa.Column("a_answered", sa.Boolean, nullable=True),
+    sa.Column("b_answered", sa.Boolean, nullable=True),
+    sa.Column("cause", sa.String(32), nullable=True),
+    sa.Column("cdr", sa.String(64), nullable=True),
+    sa.Column("talk_seconds", sa.Float, nullable=True),
+    sa.UniqueConstraint("task_id", "attempt_no"),
+    sa.Index(
+        "ix_attempts_running",
+        "status",
+        "sent_at",
+        postgresql_where=sa.text("status IN ('claimed', 'dialing')"),
+        sqlite_where=sa.text("status IN ('claimed', 'dialing')"),
+    ),
+    sa.Index("ix_attempts_scheduler_ended", "scheduler_id", "ended_at"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("task_id", sa.ForeignKey("tasks.id"), nullable=True),
+    sa.Column("job_id", sa.ForeignKey("jobs.id"), nullable=True),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("attempt_no", sa.Integer, nullable=True),
+    sa.Column("target_url", sa.Text, nullable=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_events_client_seq", "client_id", "seq"),
+)

@@ -1,0 +1,82 @@
+"""The task state machine: every allowed transition lives in TRANSITIONS."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    EXECUTED = "executed"
+    DELAYED = "delayed"
+    DELAYED_ASR = "delayed_asr"
+    DELAYED_CONCURRENT_TASK = "delayed_concurrent_task"
+    DELAYED_INTERVAL = "delayed_interval"
+    FINISHED = "finished"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+class TaskTrigger(StrEnum):
+    CLAIM = "claim"  # dispatch starts a try
+    HOLD_ASR = "hold_asr"
+    HOLD_CONCURRENCY = "hold_concurrency"
+    HOLD_INTERVAL = "hold_interval"
+    SUCCEED = "succeed"  # the try connected A and B
+    RETRY = "retry"  # the try failed and tries remain
+    FAIL = "fail"  # the try failed and it was the last
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    REARM = "rearm"  # a restart gives a failed task its tries again
+
+
+class FinishResult(StrEnum):
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+S = TaskStatus
+# Statuses of a task that waits for its next try; dispatch may claim or hold it.
+WAITING: frozenset[TaskStatus] = frozenset(
+    {S.SCHEDULED, S.DELAYED, S.DELAYED_ASR, S.DELAYED_CONCURRENT_TASK, S.DELAYED_INTERVAL}
+)
+FINAL: frozenset[TaskStatus] = frozenset({S.FINISHED, S.CANCELLED})
+
+TRANSITIONS: dict[TaskTrigger, tuple[frozenset[TaskStatus], TaskStatus]] = {
+    TaskTrigger.CLAIM: (WAITING, S.EXECUTED),
+    TaskTrigger.HOLD_ASR: (WAITING, S.DELAYED_ASR),
+    TaskTrigger.HOLD_CONCURRENCY: (WAITING, S.DELAYED_CONCURRENT_TASK),
+    TaskTrigger.HOLD_INTERVAL: (WAITING, S.DELAYED_INTERVAL),
+    TaskTrigger.SUCCEED: (frozenset({S.EXECUTED}), S.FINISHED),
+    TaskTrigger.RETRY: (frozenset({S.EXECUTED}), S.DELAYED),
+    TaskTrigger.FAIL: (frozenset({S.EXECUTED}), S.FINISHED),
+    TaskTrigger.PAUSE: (WAITING, S.PAUSED),
+    TaskTrigger.RESUME: (frozenset({S.PAUSED}), S.SCHEDULED),
+    TaskTrigger.CANCEL: (WAITING | {S.PAUSED}, S.CANCELLED),
+    TaskTrigger.REARM: (frozenset({S.FINISHED}), S.SCHEDULED),
+}
+
+
+class TransitionRefused(ValueError):
+    def __init__(self, trigger: TaskTrigger, status: TaskStatus) -> None:
+        super().__init__(f"task trigger {trigger.value!r} is not allowed from {status.value!r}")
+        self.trigger = trigger
+        self.status = status
+
+
+def allowed_from(trigger: TaskTrigger) -> frozenset[TaskStatus]:
+    """The statuses a guarded UPDATE for ``trigger`` may change."""
+    return TRANSITIONS[trigger][0]
+
+
+def target(trigger: TaskTrigger) -> TaskStatus:
+    return TRANSITIONS[trigger][1]
+
+
+def transition(status: TaskStatus, trigger: TaskTrigger) -> TaskStatus:
+    """The status after ``trigger``; raises TransitionRefused when the table forbids it."""
+    sources, to = TRANSITIONS[trigger]
+    if status not in sources:
+        raise TransitionRefused(trigger, status)
+    return to

@@ -1,0 +1,209 @@
+"""Validation of tasks as a client sends them: pure, every error names its field and rule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from models import timefmt
+from models.retry import MAX_TRY_COUNT
+
+PHONE_NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
+PHONE_RULE = "must be a phone number: 3 to 20 digits with an optional leading +"
+DEFAULT_TRY_COUNT = 1
+DEFAULT_TRY_AGAIN_PAUSE_S = 60
+MAX_NAME_LENGTH = 200
+MAX_URL_LENGTH = 2000
+URL_FIELDS = ("url_before", "url_before_again", "url_success", "url_after")
+TASK_FIELDS = frozenset(
+    {"name", "a_number", "b_number", "extension_id", "try_count", "try_again_pause",
+     "start_time_utc", "callback_params", *URL_FIELDS}
+)
+CALLBACK_PARAM_FIELDS = frozenset({"caller_id_name", "caller_id_number", "extended_a_numbers"})
+MAX_EXTENDED_A_NUMBERS = 10
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.rule}"
+
+
+class InvalidInput(ValueError):
+    """Input broke one or more rules; nothing was changed."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class NewTask:
+    a_number: str
+    b_number: str
+    name: str | None = None
+    extension_id: int | None = None
+    try_count: int = DEFAULT_TRY_COUNT
+    try_again_pause: int = DEFAULT_TRY_AGAIN_PAUSE_S
+    start_time_utc: datetime | None = None
+    url_before: str | None = None
+    url_before_again: str | None = None
+    url_success: str | None = None
+    url_after: str | None = None
+    callback_params: dict[str, Any] | None = None
+
+
+def validate_tasks(raw_tasks: object, max_tasks: int, prefix: str = "tasks") -> list[NewTask]:
+    """Every task of a request, or InvalidInput listing every broken rule."""
+    if not isinstance(raw_tasks, list):
+        raise InvalidInput([FieldError(prefix, "must be an array of tasks")])
+    if not raw_tasks:
+        raise InvalidInput([FieldError(prefix, "must contain one or more tasks")])
+    if len(raw_tasks) > max_tasks:
+        raise InvalidInput([FieldError(prefix, f"must contain at most {max_tasks} tasks")])
+    errors: list[FieldError] = []
+    valid: list[NewTask] = []
+    for index, raw in enumerate(raw_tasks):
+        checker = _TaskChecker(f"{prefix}[{index}]")
+        task = checker.check(raw)
+        errors.extend(checker.errors)
+        if task is not None:
+            valid.append(task)
+    if errors:
+        raise InvalidInput(errors)
+    return valid
+
+
+class _TaskChecker:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[FieldError] = []
+
+    def fail(self, field: str, rule: str) -> None:
+        self.errors.append(FieldError(f"{self.path}.{field}", rule))
+
+    def check(self, raw: object) -> NewTask | None:
+        if not isinstance(raw, Mapping):
+            self.errors.append(FieldError(self.path, "must be an object"))
+            return None
+        for unknown in sorted(set(raw) - TASK_FIELDS):
+            self.fail(str(unknown), "is not a known task field")
+        fields: dict[str, Any] = {
+            "a_number": self.phone(raw, "a_number", required=True),
+            "b_number": self.phone(raw, "b_number", required=True),
+            "name": self.text(raw, "name", MAX_NAME_LENGTH),
+            "extension_id": self.integer(raw, "extension_id", 1, None, None),
+            "try_count": self.integer(raw, "try_count", 1, MAX_TRY_COUNT, DEFAULT_TRY_COUNT),
+            "try_again_pause": self.integer(
+                raw, "try_again_pause", 0, None, DEFAULT_TRY_AGAIN_PAUSE_S, numeric_text=True
+            ),
+            "start_time_utc": self.start_time(raw),
+            "callback_params": self.callback_params(raw),
+        }
+        for url_field in URL_FIELDS:
+            fields[url_field] = self.url(raw, url_field)
+        return None if self.errors else NewTask(**fields)
+
+    def phone(self, raw: Mapping[str, Any], field: str, *, required: bool) -> str | None:
+        value = raw.get(field)
+        if value is None:
+            if required:
+                self.fail(field, "is required")
+            return None
+        if not isinstance(value, str) or not PHONE_NUMBER.match(value):
+            self.fail(field, PHONE_RULE)
+            return None
+        return value
+
+    def text(self, raw: Mapping[str, Any], field: str, max_length: int) -> str | None:
+        value = raw.get(field)
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) > max_length:
+            self.fail(field, f"must be a string of at most {max_length} characters")
+            return None
+        return value
+
+    def integer(
+        self,
+        raw: Mapping[str, Any],
+        field: str,
+        low: int,
+        high: int | None,
+        default: int | None,
+        *,
+        numeric_text: bool = False,
+    ) -> int | None:
+        value = raw.get(field)
+        if value is None:
+            return default
+        if numeric_text and isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        in_range = isinstance(value, int) and not isinstance(value, bool)
+        in_range = in_range and value >= low and (high is None or value <= high)
+        if not in_range:
+            bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            self.fail(field, f"must be a whole number {bound}")
+            return None
+        return int(value)
+
+    def start_time(self, raw: Mapping[str, Any]) -> datetime | None:
+        value = raw.get("start_time_utc")
+        if value is None:
+            return None
+        try:
+            if isinstance(value, str):
+                return timefmt.parse(value)
+        except ValueError:
+            pass
+        self.fail("start_time_utc", "must be a UTC time in the format YYYY-MM-DD HH:MM:SS")
+        return None
+
+    def url(self, raw: Mapping[str, Any], field: str) -> str | None:
+        value = raw.get(field)
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value) if isinstance(value, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            self.fail(field, "must be an http or https URL")
+            return None
+        if parts.username or parts.password:
+            self.fail(field, "must not carry credentials")
+            return None
+        if len(value) > MAX_URL_LENGTH:
+            self.fail(field, f"must be at most {MAX_URL_LENGTH} characters")
+            return None
+        return str(value)
+
+    def callback_params(self, raw: Mapping[str, Any]) -> dict[str, Any] | None:
+        value = raw.get("callback_params")
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            self.fail("callback_params", "must be an object")
+            return None
+        for unknown in sorted(set(value) - CALLBACK_PARAM_FIELDS):
+            self.fail(f"callback_params.{unknown}", "is not a known callback parameter")
+        for key in ("caller_id_name", "caller_id_number"):
+            if key in value and not isinstance(value[key], str):
+                self.fail(f"callback_params.{key}", "must be a string")
+        self.extended_a_numbers(value.get("extended_a_numbers"))
+        return dict(value)
+
+    def extended_a_numbers(self, value: object) -> None:
+        field = "callback_params.extended_a_numbers"
+        if value is None:
+            return
+        if not isinstance(value, list) or len(value) > MAX_EXTENDED_A_NUMBERS:
+            self.fail(field, f"must be a list of at most {MAX_EXTENDED_A_NUMBERS} phone numbers")
+            return
+        for index, number in enumerate(value):
+            if not isinstance(number, str) or not PHONE_NUMBER.match(number):
+                self.fail(f"{field}[{index}]", PHONE_RULE)

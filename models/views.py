@@ -1,0 +1,30 @@
+"""Rows as clients see them: the seed's task object. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from models import timefmt
+
+# The seed's "Respond field" table, in its order.
+TASK_FIELDS = (
+    "status", "a_number", "b_number", "extension_id", "scheduler_id", "finish_result", "cdr",
+    "try_count", "try_again_pause", "start_time_utc", "url_before", "url_before_again",
+    "url_after", "url_success", "create_date_utc", "id", "name", "finish_comment",
+    "callback_params",
+)
+_TIME_FIELDS = frozenset({"start_time_utc", "create_date_utc"})
+
+
+def task_object(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """The task as the seed's response lists it; times in its format, the pause as a string."""
+    view: dict[str, Any] = {}
+    for field in TASK_FIELDS:
+        value = row[field]
+        if field in _TIME_FIELDS:
+            value = timefmt.format(value)
+        elif field == "try_again_pause":
+            value = str(value)
+        view[field] = value
+    return view

@@ -1,0 +1,1 @@
+"""When things happen: dispatch of due tries, completion of tries, the reaper, beat's schedule."""

@@ -1,0 +1,68 @@
+"""Ending a try: one transaction decides the task's next state and writes its events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from models import events, job_state, repository, retry
+from models.events import EventType
+from models.outcome import LOST_DESCRIPTION, CallOutcome
+from models.task_state import FinishResult
+
+
+def complete_attempt(
+    engine: sa.Engine, attempt_id: int, outcome: CallOutcome | None, now: datetime
+) -> bool:
+    """Record the outcome (None: the try is lost); False if the attempt had already ended."""
+    with engine.begin() as conn:
+        attempt = repository.end_attempt(conn, attempt_id, outcome, now)
+        if attempt is None:
+            return False
+        task = repository.load_task(conn, attempt.task_id)
+        decision = retry.decide(
+            connected=outcome is not None and outcome.connected,
+            description=outcome.describe() if outcome else LOST_DESCRIPTION,
+            attempt_no=attempt.attempt_no,
+            try_count=task.try_count,
+            try_again_pause_s=task.try_again_pause,
+            now=now,
+        )
+        updated = repository.apply_task_trigger(
+            conn, task.id, decision.verdict.trigger, now, **_task_fields(decision, outcome)
+        )
+        if updated is not None and decision.verdict is not retry.Verdict.RETRY:
+            _finish_task(conn, updated, decision.verdict, attempt.attempt_no, now)
+    return True
+
+
+def _task_fields(decision: retry.Decision, outcome: CallOutcome | None) -> dict[str, object]:
+    if decision.verdict is retry.Verdict.RETRY:
+        return {"next_attempt_at": decision.next_attempt_at}
+    result = FinishResult.SUCCESS if decision.verdict is retry.Verdict.SUCCEED else (
+        FinishResult.FAILED
+    )
+    fields: dict[str, object] = {
+        "finish_result": result.value, "finish_comment": decision.comment, "next_attempt_at": None,
+    }
+    if outcome is not None and outcome.cdr:
+        fields["cdr"] = outcome.cdr
+    return fields
+
+
+def _finish_task(
+    conn: sa.Connection, task: repository.Row, verdict: retry.Verdict, attempt_no: int,
+    now: datetime,
+) -> None:
+    task_row = task._mapping
+    finished = [EventType.SUCCESS, EventType.AFTER] if verdict is retry.Verdict.SUCCEED else [
+        EventType.AFTER
+    ]
+    repository.insert_events(
+        conn, [events.task_event(kind, task_row, attempt_no, now) for kind in finished]
+    )
+    counts = repository.count_final_task(conn, task.job_id, verdict is retry.Verdict.FAIL, now)
+    if counts.tasks_final >= counts.tasks_total:
+        trigger = job_state.finish_trigger(counts.tasks_failed)
+        repository.apply_job_trigger(conn, [task.job_id], trigger, now)

@@ -1,0 +1,53 @@
+"""The reaper: resend tries whose message vanished; end tries whose outcome never came."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from models import repository
+from models.outcome import CallOutcome
+from scheduler import completion
+from scheduler.dispatch import SendAttempts
+
+# Asks the dialer, once, what became of a call: (attempt id, dialer ref) → outcome or None.
+AskDialer = Callable[[int, str | None], CallOutcome | None]
+REAP_BATCH_MAX = 1000
+
+
+@dataclass(frozen=True)
+class ReapReport:
+    resent: int
+    completed: int
+    lost: int
+
+
+def reap(
+    engine: sa.Engine,
+    now: datetime,
+    *,
+    send: SendAttempts,
+    ask_dialer: AskDialer,
+    claimed_resend_after_s: float,
+    dialing_timeout_s: float,
+) -> ReapReport:
+    with engine.begin() as conn:
+        resend_ids = repository.take_unanswered_claims(
+            conn, now - timedelta(seconds=claimed_resend_after_s), now, REAP_BATCH_MAX
+        )
+    if resend_ids:
+        send(resend_ids)  # safe: place_call's guarded UPDATE lets only one delivery dial
+    with engine.connect() as conn:
+        overdue = repository.dialing_since(
+            conn, now - timedelta(seconds=dialing_timeout_s), REAP_BATCH_MAX
+        )
+    completed = lost = 0
+    for attempt in overdue:
+        outcome = ask_dialer(attempt.id, attempt.dialer_ref)
+        if completion.complete_attempt(engine, attempt.id, outcome, now):
+            completed += outcome is not None
+            lost += outcome is None
+    return ReapReport(resent=len(resend_ids), completed=completed, lost=lost)

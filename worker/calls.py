@@ -1,0 +1,64 @@
+"""Placing a try and collecting its outcome. Safe to run twice for the same attempt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models import clock, events, repository
+from models.events import EventType
+from scheduler import completion
+from worker.dialers.base import DialRequest
+from worker.runtime import Runtime
+
+# How soon to ask again about a call the dialer says is still going on.
+POLL_AGAIN_AFTER_S = 1.0
+POLL_BATCH_MAX = 500
+
+
+def place_call(runtime: Runtime, attempt_id: int) -> bool:
+    """Dial one try; False when another delivery of its message got there first."""
+    now = clock.now()
+    with runtime.engine.begin() as conn:
+        attempt = repository.begin_dialing(conn, attempt_id, now)
+        if attempt is None:
+            return False
+        task = repository.load_task(conn, attempt.task_id)
+        kind = EventType.BEFORE if attempt.attempt_no == 1 else EventType.BEFORE_AGAIN
+        repository.insert_events(
+            conn, [events.task_event(kind, task._mapping, attempt.attempt_no, now)]
+        )
+    # Committed before dialling: a second delivery now finds the attempt no longer `claimed`.
+    params = task.callback_params or {}
+    request = DialRequest(
+        attempt_id=attempt_id,
+        task_id=task.id,
+        attempt_no=attempt.attempt_no,
+        a_numbers=(task.a_number, *params.get("extended_a_numbers", ())),
+        b_number=task.b_number,
+        caller_id_number=params.get("caller_id_number"),
+        caller_id_name=params.get("caller_id_name"),
+    )
+    placed = runtime.dialer.originate(request, now)
+    with runtime.engine.begin() as conn:
+        repository.record_dialer_ref(conn, attempt_id, placed.ref, placed.check_at)
+    check_outcome(runtime, attempt_id, placed.ref)
+    return True
+
+
+def check_outcome(runtime: Runtime, attempt_id: int, ref: str | None) -> bool:
+    """Complete the try if its call has ended; otherwise ask again a little later."""
+    now = clock.now()
+    outcome = runtime.dialer.poll(ref, now)
+    if outcome is None:
+        with runtime.engine.begin() as conn:
+            repository.postpone_check(conn, attempt_id, now + timedelta(seconds=POLL_AGAIN_AFTER_S))
+        return False
+    completion.complete_attempt(runtime.engine, attempt_id, outcome, now)
+    return True
+
+
+def poll_calls(runtime: Runtime) -> int:
+    """Complete every try whose call has ended by now; returns how many ended."""
+    with runtime.engine.connect() as conn:
+        due = repository.attempts_to_check(conn, clock.now(), POLL_BATCH_MAX)
+    return sum(check_outcome(runtime, a.id, a.dialer_ref) for a in due)

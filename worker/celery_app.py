@@ -1,0 +1,74 @@
+"""The Celery app. Its configuration is read from the settings when Celery first needs it,
+so importing this module reads no environment and opens no connection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from celery import Celery
+from kombu.entity import Queue
+
+from models.settings import Settings
+from scheduler import beat
+from worker import runtime
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "broker_url": settings.broker_url,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"visibility_timeout": settings.broker_visibility_timeout_s},
+        # Acked after the work, so a killed worker's message is delivered again; every
+        # task is safe to run twice.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_ignore_result": True,
+        "task_queues": (Queue(beat.CALLS_QUEUE), Queue(beat.TICKS_QUEUE)),
+        "task_default_queue": beat.CALLS_QUEUE,
+        "task_routes": {
+            beat.PLACE_CALL_TASK: {"queue": beat.CALLS_QUEUE},
+            beat.DISPATCH_TASK: {"queue": beat.TICKS_QUEUE},
+            beat.REAP_TASK: {"queue": beat.TICKS_QUEUE},
+            beat.POLL_CALLS_TASK: {"queue": beat.TICKS_QUEUE},
+        },
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "beat_schedule": beat.schedule(settings),
+        "timezone": "UTC",
+        "enable_utc": True,
+    }
+    if settings.beat_schedule_file is not None:
+        config["beat_schedule_filename"] = str(settings.beat_schedule_file)
+    return config
+
+
+class _LazyConfig(Mapping[str, Any]):
+    """A mapping Celery reads its configuration from, built on first read."""
+
+    def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
+        self._build = build
+        self._data: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = self._build()
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+def create_app() -> Celery:
+    app = Celery("ringback")
+    app.config_from_object(_LazyConfig(lambda: celery_config(runtime.process_settings())))
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Dialer adapters: the Protocol and its simulated twin."""

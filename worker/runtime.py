@@ -1,0 +1,50 @@
+"""What a worker process works with, built once per process from its settings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from models import db
+from models import settings as settings_module
+from models.settings import Settings
+from worker.dialers.base import Dialer
+from worker.dialers.sim import Scenario, SimDialer
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    engine: sa.Engine
+    dialer: Dialer
+
+
+def build_dialer(settings: Settings) -> Dialer:
+    if settings.dialer == "sim":
+        return SimDialer(Scenario.load(settings.sim_scenario), settings.sim_dial_log)
+    raise ValueError(f"RINGBACK_DIALER: unknown dialer {settings.dialer!r}; known: sim")
+
+
+_settings: Settings | None = None
+_runtime: tuple[int, Runtime] | None = None
+
+
+def process_settings() -> Settings:
+    """This process's settings, read from the environment the first time they are needed."""
+    global _settings
+    if _settings is None:
+        _settings = settings_module.load()
+    return _settings
+
+
+def current() -> Runtime:
+    """This process's runtime; rebuilt after a fork so no connection crosses processes."""
+    global _runtime
+    pid = os.getpid()
+    if _runtime is None or _runtime[0] != pid:
+        settings = process_settings()
+        runtime = Runtime(settings, db.create_engine(settings.database_url), build_dialer(settings))
+        _runtime = (pid, runtime)
+    return _runtime[1]

@@ -1,0 +1,47 @@
+"""The Celery tasks: ids in, one call to the function that holds the logic, safe to run twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from models import clock
+from scheduler import beat, dispatch, reaper
+from worker import calls, runtime
+from worker.celery_app import app
+
+
+def send_place_calls(attempt_ids: Sequence[int]) -> None:
+    for attempt_id in attempt_ids:
+        place_call.apply_async((attempt_id,))
+
+
+@app.task(name=beat.PLACE_CALL_TASK)
+def place_call(attempt_id: int) -> bool:
+    return calls.place_call(runtime.current(), attempt_id)
+
+
+@app.task(name=beat.DISPATCH_TASK)
+def run_dispatch() -> int:
+    rt = runtime.current()
+    return dispatch.dispatch(
+        rt.engine, clock.now(), send_place_calls, rt.settings.dispatch_batch_max
+    )
+
+
+@app.task(name=beat.POLL_CALLS_TASK)
+def poll_calls() -> int:
+    return calls.poll_calls(runtime.current())
+
+
+@app.task(name=beat.REAP_TASK)
+def reap() -> dict[str, int]:
+    rt = runtime.current()
+    report = reaper.reap(
+        rt.engine,
+        clock.now(),
+        send=send_place_calls,
+        ask_dialer=lambda _attempt_id, ref: rt.dialer.poll(ref, clock.now()),
+        claimed_resend_after_s=rt.settings.claimed_resend_after_s,
+        dialing_timeout_s=rt.settings.call_timeout_s + rt.settings.lost_grace_s,
+    )
+    return {"resent": report.resent, "completed": report.completed, "lost": report.lost}

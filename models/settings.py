@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     sim_dial_log: Path | None = None
 
     # An attempt still `claimed` this long after its message was sent is sent again.
-    claimed_resend_after_s: float = 10.0
+    claimed_resend_after_s: float = 60.0
     # The longest a call may ring and talk; past it plus the grace, a dialing attempt is lost.
     call_timeout_s: float = 3600.0
     lost_grace_s: float = 60.0

@@ -13,12 +13,21 @@ from models.settings import Settings
 from scheduler import beat
 from worker import runtime
 
+SQLITE_BROKER_BUSY_TIMEOUT_S = 30
+
+
+def broker_transport_options(settings: Settings) -> dict[str, Any]:
+    if settings.broker_url.startswith("sqla+"):
+        # kombu hands these to SQLAlchemy's create_engine: wait on SQLite's lock, not fail.
+        return {"connect_args": {"timeout": SQLITE_BROKER_BUSY_TIMEOUT_S}}
+    return {"visibility_timeout": settings.broker_visibility_timeout_s}
+
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     config: dict[str, Any] = {
         "broker_url": settings.broker_url,
         "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {"visibility_timeout": settings.broker_visibility_timeout_s},
+        "broker_transport_options": broker_transport_options(settings),
         # Acked after the work, so a killed worker's message is delivered again; every
         # task is safe to run twice.
         "task_acks_late": True,

@@ -1,0 +1,82 @@
+"""Fixtures. Integration tests use the real PostgreSQL and Redis on 127.0.0.1: a missing
+server fails the test, it never skips it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import sqlalchemy as sa
+
+from tests import support
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    name = support.create_template_database()
+    yield name
+    support.drop_database(name)
+
+
+@pytest.fixture
+def database_url(pg_template: str) -> Iterator[str]:
+    name = support.clone_database(pg_template)
+    yield support.pg_url(name)
+    support.drop_database(name)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    with support.engine_for(database_url) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def redis_db() -> int:
+    # A database number of its own for this run, emptied before each stack starts.
+    return 1 + os.getpid() % 15
+
+
+@pytest.fixture
+def broker_url(redis_db: int) -> str:
+    client = redis.Redis.from_url(f"redis://{support.REDIS_HOST_PORT}/{redis_db}")
+    client.flushdb()
+    client.close()
+    return f"redis://{support.REDIS_HOST_PORT}/{redis_db}"
+
+
+StackFactory = Callable[..., support.Stack]
+
+
+@pytest.fixture
+def stack_factory(
+    database_url: str, broker_url: str, tmp_path: Path
+) -> Iterator[StackFactory]:
+    """Builds a Stack whose processes see the test's database, broker, scenario and dial log;
+    stops every process it started when the test ends."""
+    stacks: list[support.Stack] = []
+
+    def build(scenario: dict[str, Any] | None = None, **settings: Any) -> support.Stack:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RINGBACK_")}
+        env.update({
+            "RINGBACK_DATABASE_URL": database_url,
+            "RINGBACK_BROKER_URL": broker_url,
+            "RINGBACK_SIM_SCENARIO": str(support.write_scenario(
+                tmp_path / "scenario.json", **(scenario or {"default": "answer"}))),
+            "RINGBACK_SIM_DIAL_LOG": str(tmp_path / "dial.log"),
+            "RINGBACK_DISPATCH_INTERVAL_S": "0.25",
+            "RINGBACK_POLL_CALLS_INTERVAL_S": "0.25",
+            "RINGBACK_REAP_INTERVAL_S": "1",
+        })
+        env.update({f"RINGBACK_{k.upper()}": str(v) for k, v in settings.items()})
+        stack = support.Stack(env=env, workdir=tmp_path)
+        stacks.append(stack)
+        return stack
+
+    yield build
+    for stack in stacks:
+        stack.stop_all()

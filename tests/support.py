@@ -1,0 +1,162 @@
+"""Test helpers: databases, a Redis DB, real worker and beat processes, and polling."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from models import db, migrate
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+REDIS_HOST_PORT = "127.0.0.1:6379"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+POLL_INTERVAL_S = 0.1
+# Past this a stopping process is killed: the tests do not depend on a warm shutdown.
+STOP_TIMEOUT_S = 5
+T = TypeVar("T")
+
+
+def pg_url(database: str) -> str:
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+
+
+def _admin() -> sa.Engine:
+    return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def create_template_database() -> str:
+    """A migrated database that each test's database is copied from."""
+    name = f"ringback_tpl_{uuid.uuid4().hex[:10]}"
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    migrate.upgrade(pg_url(name))
+    return name
+
+
+def clone_database(template: str) -> str:
+    name = f"ringback_t_{uuid.uuid4().hex[:10]}"
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    admin.dispose()
+    return name
+
+
+def drop_database(name: str) -> None:
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+class ProcessDied(AssertionError):
+    pass
+
+
+@dataclass
+class Stack:
+    """Real Celery worker and beat processes against one database and broker."""
+
+    env: dict[str, str]
+    workdir: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str, *celery_args: str) -> subprocess.Popen[bytes]:
+        log = (self.workdir / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "worker", *celery_args],
+            cwd=self.env.get("RINGBACK_WORKDIR", str(self.workdir)),
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.processes[name] = proc
+        return proc
+
+    def start_worker(self, name: str = "worker", concurrency: int = 2) -> None:
+        self.start(name, "worker", "--loglevel", "INFO", "--concurrency", str(concurrency),
+                   "--hostname", f"{name}-{uuid.uuid4().hex[:6]}@%h",
+                   "--without-mingle", "--without-gossip")
+
+    def start_beat(self, name: str = "beat") -> None:
+        self.start(name, "beat", "--loglevel", "INFO",
+                   "--schedule", str(self.workdir / f"{name}-schedule"))
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the process and every child of it, as a crash would."""
+        proc = self.processes.pop(name)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for name, proc in list(self.processes.items()):
+            try:
+                proc.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+            self.processes.pop(name)
+
+    def check_alive(self) -> None:
+        for name, proc in self.processes.items():
+            if proc.poll() is not None:
+                log = (self.workdir / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise ProcessDied(f"{name} exited with {proc.returncode}:\n{log}")
+
+    def wait_for(self, probe: Callable[[], T | None], timeout_s: float, what: str) -> T:
+        """Poll ``probe`` until it returns something truthy; between polls, watch the
+        processes so a crashed worker fails the test at once rather than at the deadline."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            result = probe()
+            if result:
+                return result
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+            self._pause()
+
+    def _pause(self) -> None:
+        # Waiting on a process we own doubles as the poll interval and a crash check.
+        any_proc = next(iter(self.processes.values()), None)
+        if any_proc is None:
+            raise AssertionError("no process is running to wait on")
+        try:
+            any_proc.wait(timeout=POLL_INTERVAL_S)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def read_dial_log(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def write_scenario(path: Path, **scenario: Any) -> Path:
+    path.write_text(json.dumps(scenario))
+    return path
+
+
+@contextmanager
+def engine_for(url: str) -> Iterator[sa.Engine]:
+    engine = db.create_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -13,6 +13,10 @@ from models import timefmt
 from models.retry import MAX_TRY_COUNT
 
 PHONE_NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
+# ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+WHOLE_NUMBER_TEXT = re.compile(r"^[0-9]{1,10}$")
+# The integer columns are 32-bit.
+MAX_STORED_INT = 2**31 - 1
 PHONE_RULE = "must be a phone number: 3 to 20 digits with an optional leading +"
 DEFAULT_TRY_COUNT = 1
 DEFAULT_TRY_AGAIN_PAUSE_S = 60
@@ -99,10 +103,11 @@ class _TaskChecker:
             "a_number": self.phone(raw, "a_number", required=True),
             "b_number": self.phone(raw, "b_number", required=True),
             "name": self.text(raw, "name", MAX_NAME_LENGTH),
-            "extension_id": self.integer(raw, "extension_id", 1, None, None),
+            "extension_id": self.integer(raw, "extension_id", 1, MAX_STORED_INT, None),
             "try_count": self.integer(raw, "try_count", 1, MAX_TRY_COUNT, DEFAULT_TRY_COUNT),
             "try_again_pause": self.integer(
-                raw, "try_again_pause", 0, None, DEFAULT_TRY_AGAIN_PAUSE_S, numeric_text=True
+                raw, "try_again_pause", 0, MAX_STORED_INT, DEFAULT_TRY_AGAIN_PAUSE_S,
+                numeric_text=True,
             ),
             "start_time_utc": self.start_time(raw),
             "callback_params": self.callback_params(raw),
@@ -136,7 +141,7 @@ class _TaskChecker:
         raw: Mapping[str, Any],
         field: str,
         low: int,
-        high: int | None,
+        high: int,
         default: int | None,
         *,
         numeric_text: bool = False,
@@ -144,15 +149,12 @@ class _TaskChecker:
         value = raw.get(field)
         if value is None:
             return default
-        if numeric_text and isinstance(value, str) and value.strip().isdigit():
+        if numeric_text and isinstance(value, str) and WHOLE_NUMBER_TEXT.match(value):
             value = int(value)
-        in_range = isinstance(value, int) and not isinstance(value, bool)
-        in_range = in_range and value >= low and (high is None or value <= high)
-        if not in_range:
-            bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
-            self.fail(field, f"must be a whole number {bound}")
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(field, f"must be a whole number from {low} to {high}")
             return None
-        return int(value)
+        return value
 
     def start_time(self, raw: Mapping[str, Any]) -> datetime | None:
         value = raw.get("start_time_utc")
@@ -170,7 +172,10 @@ class _TaskChecker:
         value = raw.get(field)
         if value is None or value == "":
             return None
-        parts = urlsplit(value) if isinstance(value, str) else None
+        try:
+            parts = urlsplit(value) if isinstance(value, str) else None
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             self.fail(field, "must be an http or https URL")
             return None

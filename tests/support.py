@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -136,10 +136,8 @@ class Stack:
         any_proc = next(iter(self.processes.values()), None)
         if any_proc is None:
             raise AssertionError("no process is running to wait on")
-        try:
+        with suppress(subprocess.TimeoutExpired):
             any_proc.wait(timeout=POLL_INTERVAL_S)
-        except subprocess.TimeoutExpired:
-            pass
 
 
 def read_dial_log(path: Path) -> list[dict[str, Any]]:

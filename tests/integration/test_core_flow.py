@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -65,7 +66,7 @@ def test_busy_then_unanswered_then_answered_succeeds_on_the_third_try(
     tries = attempts_of(engine, task_id)
     assert [a.attempt_no for a in tries] == [1, 2, 3]
     assert [a.cause for a in tries] == ["busy", "no_answer", None]
-    for earlier, later in zip(tries, tries[1:], strict=False):
+    for earlier, later in itertools.pairwise(tries):
         assert later.dialing_at >= earlier.ended_at + timedelta(seconds=2)
     a_dials = [d for d in support.read_dial_log(stack.workdir / "dial.log") if d["leg"] == "A"]
     assert [d["attempt_no"] for d in a_dials if d["task_id"] == task_id] == [1, 2, 3]
@@ -125,14 +126,14 @@ def test_a_thousand_tasks_added_in_one_call_all_finish(
 
     def all_finished() -> bool:
         with engine.connect() as conn:
-            statuses = dict(conn.execute(
+            statuses: dict[str, int] = dict(conn.execute(
                 sa.select(tasks.c.status, sa.func.count()).where(tasks.c.job_id == job.job_id)
                 .group_by(tasks.c.status)).all())
         return statuses == {"finished": 1000}
 
     stack.wait_for(all_finished, 180, "1,000 tasks to finish")
     with engine.connect() as conn:
-        results = dict(conn.execute(
+        results: dict[str, int] = dict(conn.execute(
             sa.select(tasks.c.finish_result, sa.func.count())
             .where(tasks.c.job_id == job.job_id).group_by(tasks.c.finish_result)).all())
         job_status = conn.execute(sa.text("SELECT status FROM jobs WHERE id = :id"),

@@ -14,7 +14,13 @@ from scheduler import dispatch
 from tests import support
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import (
-    A_NUMBER, B_NUMBER, CLIENT_ID, add, attempts_of, finished, new_scheduler,
+    A_NUMBER,
+    B_NUMBER,
+    CLIENT_ID,
+    add,
+    attempts_of,
+    finished,
+    new_scheduler,
 )
 from worker import calls, runtime
 from worker.dialers.sim import Scenario, SimDialer

@@ -52,8 +52,9 @@ def test_final_attempts_accept_nothing(status: AttemptStatus, trigger: AttemptTr
 
 
 def test_final_and_running_sets() -> None:
-    assert attempt_state.FINAL == frozenset({A.COMPLETED, A.LOST})
-    assert attempt_state.RUNNING == frozenset({A.CLAIMED, A.DIALING})
+    final, running = attempt_state.FINAL, attempt_state.RUNNING
+    assert final == {A.COMPLETED, A.LOST}
+    assert running == {A.CLAIMED, A.DIALING}
 
 
 @pytest.mark.parametrize(

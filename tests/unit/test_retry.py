@@ -109,4 +109,5 @@ def test_verdict_trigger(verdict: Verdict, trigger: TaskTrigger) -> None:
 
 
 def test_every_verdict_has_a_trigger() -> None:
-    assert {v.trigger for v in Verdict} == {TaskTrigger.SUCCEED, TaskTrigger.RETRY, TaskTrigger.FAIL}
+    expected = {TaskTrigger.SUCCEED, TaskTrigger.RETRY, TaskTrigger.FAIL}
+    assert {v.trigger for v in Verdict} == expected

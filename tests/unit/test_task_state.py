@@ -75,19 +75,19 @@ def test_final_statuses_accept_only_rearm_from_finished(
 
 
 def test_final_is_finished_and_cancelled() -> None:
-    assert task_state.FINAL == frozenset({S.FINISHED, S.CANCELLED})
+    final = task_state.FINAL
+    assert final == {S.FINISHED, S.CANCELLED}
 
 
 def test_waiting_is_exactly_the_five_waiting_statuses() -> None:
-    assert task_state.WAITING == frozenset(
-        {
-            S.SCHEDULED,
-            S.DELAYED,
-            S.DELAYED_ASR,
-            S.DELAYED_CONCURRENT_TASK,
-            S.DELAYED_INTERVAL,
-        }
-    )
+    waiting = task_state.WAITING
+    assert waiting == {
+        S.SCHEDULED,
+        S.DELAYED,
+        S.DELAYED_ASR,
+        S.DELAYED_CONCURRENT_TASK,
+        S.DELAYED_INTERVAL,
+    }
     assert len(task_state.WAITING) == 5
     assert not task_state.WAITING & task_state.FINAL
 

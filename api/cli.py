@@ -8,10 +8,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from api import enqueue
+from api import enqueue, tokens
 from api.nudge import Nudger
-from models import clock, db, migrate
+from models import access, clock, db, migrate
 from models import settings as settings_module
+from models.access import Scope
 from models.settings import Settings
 from models.validation import InvalidInput
 
@@ -24,8 +25,8 @@ def _cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _cmd_create_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     engine = db.create_engine(settings.database_url)
-    scheduler_id = enqueue.create_scheduler(engine, args.client, args.name, clock.now())
-    print(json.dumps({"scheduler_id": scheduler_id}))
+    scheduler = enqueue.create_scheduler(engine, args.client, {"name": args.name}, clock.now())
+    print(json.dumps(scheduler))
     return 0
 
 
@@ -53,6 +54,24 @@ def _cmd_show_task(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_api(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
+    scopes = access.parse_scopes(args.scopes)
+    token = tokens.create_token(
+        db.create_engine(settings.database_url), args.client, scopes, clock.now()
+    )
+    print(token)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ringback", description="Outbound-callback scheduler")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +90,17 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--client", type=int, required=True)
     show.add_argument("task", type=int)
     show.set_defaults(run=_cmd_show_task)
+    serve = sub.add_parser("api", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_cmd_api)
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command",
+                                                                     required=True)
+    create_token = token.add_parser("create", help="create a client if needed and a token")
+    create_token.add_argument("--client", type=int, required=True)
+    create_token.add_argument("--scopes", required=True,
+                              help="comma-separated: " + ", ".join(s.value for s in Scope))
+    create_token.set_defaults(run=_cmd_token_create)
     return parser
 
 
@@ -79,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = settings_module.load()
     try:
         return int(args.run(settings, args))
-    except (InvalidInput, enqueue.UnknownScheduler) as error:
+    except (InvalidInput, enqueue.UnknownScheduler, enqueue.DuplicateScheduler) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import repository, validation, views
+from models import scheduler_input, validation, views
+from models.repository import access_repo, tasks_repo
 from models.validation import FieldError, InvalidInput
 
 MAX_CLIENT_ID = 9999
@@ -19,6 +20,11 @@ MAX_CLIENT_ID = 9999
 class AddedJob:
     job_id: int
     tasks: list[dict[str, Any]]
+
+
+class DuplicateScheduler(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"name: this client already has a scheduler named {name!r}")
 
 
 class UnknownScheduler(LookupError):
@@ -36,13 +42,42 @@ def check_client_id(client_id: object) -> int:
     return client_id
 
 
-def create_scheduler(engine: sa.Engine, client_id: int, name: str, now: datetime) -> int:
+def create_scheduler(
+    engine: sa.Engine, client_id: int, body: object, now: datetime
+) -> dict[str, Any]:
+    """Create a scheduler from a client's body; DuplicateScheduler when the name is taken."""
     check_client_id(client_id)
-    if not name or len(name) > validation.MAX_NAME_LENGTH:
-        raise InvalidInput([FieldError("name", "must be 1 to 200 characters")])
-    with engine.begin() as conn:
-        repository.ensure_client(conn, client_id, now)
-        return repository.create_scheduler(conn, client_id, name, now)
+    fields = scheduler_input.new_scheduler(body)
+    try:
+        with engine.begin() as conn:
+            access_repo.ensure_client(conn, client_id, now)
+            row = access_repo.create_scheduler(conn, client_id, fields, now)
+    except sa.exc.IntegrityError as error:
+        raise DuplicateScheduler(fields["name"]) from error
+    return views.scheduler_object(row._mapping)
+
+
+def update_scheduler(
+    engine: sa.Engine, client_id: int, scheduler_id: int, body: object
+) -> dict[str, Any]:
+    changes = scheduler_input.scheduler_changes(body)
+    try:
+        with engine.begin() as conn:
+            row = (access_repo.update_scheduler(conn, client_id, scheduler_id, changes)
+                   if changes else access_repo.get_scheduler(conn, client_id, scheduler_id))
+    except sa.exc.IntegrityError as error:
+        raise DuplicateScheduler(str(changes.get("name"))) from error
+    if row is None:
+        raise UnknownScheduler(scheduler_id)
+    return views.scheduler_object(row._mapping)
+
+
+def get_scheduler(engine: sa.Engine, client_id: int, scheduler_id: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = access_repo.get_scheduler(conn, client_id, scheduler_id)
+    if row is None:
+        raise UnknownScheduler(scheduler_id)
+    return views.scheduler_object(row._mapping)
 
 
 def add_tasks(
@@ -62,10 +97,10 @@ def add_tasks(
     check_client_id(client_id)
     new_tasks = validation.validate_tasks(raw_tasks, max_tasks)
     with engine.begin() as conn:
-        if repository.get_scheduler(conn, client_id, scheduler_id) is None:
+        if access_repo.get_scheduler(conn, client_id, scheduler_id) is None:
             raise UnknownScheduler(scheduler_id)
-        job_id = repository.insert_job(conn, client_id, scheduler_id, len(new_tasks), now)
-        rows = repository.insert_tasks(conn, client_id, scheduler_id, job_id, new_tasks, now)
+        job_id = tasks_repo.insert_job(conn, client_id, scheduler_id, len(new_tasks), now)
+        rows = tasks_repo.insert_tasks(conn, client_id, scheduler_id, job_id, new_tasks, now)
     if nudge is not None and any(t.start_time_utc is None or t.start_time_utc <= now
                                  for t in new_tasks):
         nudge()
@@ -74,5 +109,5 @@ def add_tasks(
 
 def get_task(engine: sa.Engine, client_id: int, task_id: int) -> dict[str, Any] | None:
     with engine.connect() as conn:
-        row = repository.find_task(conn, client_id, task_id)
+        row = tasks_repo.find_task(conn, client_id, task_id)
     return None if row is None else views.task_object(row._mapping)

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     beat_schedule_file: Path | None = None
 
     max_tasks_per_request: int = 100_000
+    max_request_bytes: int = 64 * 1024 * 1024
+    # Per client, per API process: a token bucket refilled at this rate, this deep.
+    api_rate_per_s: float = 50.0
+    api_rate_burst: int = 100
 
     @property
     def is_sqlite(self) -> bool:

@@ -63,6 +63,19 @@ schedulers = sa.Table(
     sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, index=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("client_id", "name"),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, index=True),
+    # SHA-256 of the token, hex; the token itself is shown once and never stored.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("scopes", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
 )
 
 jobs = sa.Table(

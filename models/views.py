@@ -28,3 +28,10 @@ def task_object(row: Mapping[Any, Any]) -> dict[str, Any]:
             value = str(value)
         view[field] = value
     return view
+
+
+def scheduler_object(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"], "client_id": row["client_id"], "name": row["name"],
+        "create_date_utc": timefmt.format(row["created_at"]),
+    }

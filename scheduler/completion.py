@@ -6,9 +6,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models import events, job_state, repository, retry
+from models import events, job_state, retry
 from models.events import EventType
 from models.outcome import LOST_DESCRIPTION, CallOutcome
+from models.repository import attempts_repo, common, events_repo, tasks_repo
 from models.task_state import FinishResult
 
 
@@ -17,10 +18,10 @@ def complete_attempt(
 ) -> bool:
     """Record the outcome (None: the try is lost); False if the attempt had already ended."""
     with engine.begin() as conn:
-        attempt = repository.end_attempt(conn, attempt_id, outcome, now)
+        attempt = attempts_repo.end_attempt(conn, attempt_id, outcome, now)
         if attempt is None:
             return False
-        task = repository.load_task(conn, attempt.task_id)
+        task = tasks_repo.load_task(conn, attempt.task_id)
         decision = retry.decide(
             connected=outcome is not None and outcome.connected,
             description=outcome.describe() if outcome else LOST_DESCRIPTION,
@@ -29,7 +30,7 @@ def complete_attempt(
             try_again_pause_s=task.try_again_pause,
             now=now,
         )
-        updated = repository.apply_task_trigger(
+        updated = tasks_repo.apply_task_trigger(
             conn, task.id, decision.verdict.trigger, now, **_task_fields(decision, outcome)
         )
         if updated is not None and decision.verdict is not retry.Verdict.RETRY:
@@ -52,17 +53,17 @@ def _task_fields(decision: retry.Decision, outcome: CallOutcome | None) -> dict[
 
 
 def _finish_task(
-    conn: sa.Connection, task: repository.Row, verdict: retry.Verdict, attempt_no: int,
+    conn: sa.Connection, task: common.Row, verdict: retry.Verdict, attempt_no: int,
     now: datetime,
 ) -> None:
     task_row = task._mapping
     finished = [EventType.SUCCESS, EventType.AFTER] if verdict is retry.Verdict.SUCCEED else [
         EventType.AFTER
     ]
-    repository.insert_events(
+    events_repo.insert_events(
         conn, [events.task_event(kind, task_row, attempt_no, now) for kind in finished]
     )
-    counts = repository.count_final_task(conn, task.job_id, verdict is retry.Verdict.FAIL, now)
+    counts = tasks_repo.count_final_task(conn, task.job_id, verdict is retry.Verdict.FAIL, now)
     if counts.tasks_final >= counts.tasks_total:
         trigger = job_state.finish_trigger(counts.tasks_failed)
-        repository.apply_job_trigger(conn, [task.job_id], trigger, now)
+        tasks_repo.apply_job_trigger(conn, [task.job_id], trigger, now)

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from models import repository
 from models.outcome import CallOutcome
+from models.repository import attempts_repo
 from scheduler import completion
 from scheduler.dispatch import SendAttempts
 
@@ -35,13 +35,13 @@ def reap(
     dialing_timeout_s: float,
 ) -> ReapReport:
     with engine.begin() as conn:
-        resend_ids = repository.take_unanswered_claims(
+        resend_ids = attempts_repo.take_unanswered_claims(
             conn, now - timedelta(seconds=claimed_resend_after_s), now, REAP_BATCH_MAX
         )
     if resend_ids:
         send(resend_ids)  # safe: place_call's guarded UPDATE lets only one delivery dial
     with engine.connect() as conn:
-        overdue = repository.dialing_since(
+        overdue = attempts_repo.dialing_since(
             conn, now - timedelta(seconds=dialing_timeout_s), REAP_BATCH_MAX
         )
     completed = lost = 0

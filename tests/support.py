@@ -75,15 +75,18 @@ class Stack:
     workdir: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def start(self, name: str, *celery_args: str) -> subprocess.Popen[bytes]:
+    def start_command(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         log = (self.workdir / f"{name}.log").open("ab")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker", *celery_args],
-            cwd=self.env.get("RINGBACK_WORKDIR", str(self.workdir)),
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            argv, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.processes[name] = proc
         return proc
+
+    def start(self, name: str, *celery_args: str) -> subprocess.Popen[bytes]:
+        return self.start_command(name, [sys.executable, "-m", "celery", "-A", "worker",
+                                         *celery_args])
 
     def start_worker(self, name: str = "worker", concurrency: int = 2) -> None:
         self.start(name, "worker", "--loglevel", "INFO", "--concurrency", str(concurrency),
@@ -158,3 +161,40 @@ def engine_for(url: str) -> Iterator[sa.Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ApiServer:
+    """`ringback api` served as a process on a free port of 127.0.0.1."""
+
+    stack: Stack
+    base_url: str
+
+    @classmethod
+    def start(cls, env: dict[str, str], workdir: Path, name: str = "api") -> ApiServer:
+        port = free_port()
+        stack = Stack(env=env, workdir=workdir)
+        stack.start_command(name, [sys.executable, "-m", "api.cli", "api",
+                                   "--host", "127.0.0.1", "--port", str(port)])
+        server = cls(stack, f"http://127.0.0.1:{port}")
+        stack.wait_for(server._ready, 30, "the API to answer")
+        return server
+
+    def _ready(self) -> bool:
+        import httpx
+
+        try:
+            return httpx.get(f"{self.base_url}/openapi.json", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def stop(self) -> None:
+        self.stack.stop_all()

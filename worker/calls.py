@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models import clock, events, repository
+from models import clock, events
 from models.events import EventType
+from models.repository import attempts_repo, events_repo, tasks_repo
 from scheduler import completion
 from worker.dialers.base import DialRequest
 from worker.runtime import Runtime
@@ -19,12 +20,12 @@ def place_call(runtime: Runtime, attempt_id: int) -> bool:
     """Dial one try; False when another delivery of its message got there first."""
     now = clock.now()
     with runtime.engine.begin() as conn:
-        attempt = repository.begin_dialing(conn, attempt_id, now)
+        attempt = attempts_repo.begin_dialing(conn, attempt_id, now)
         if attempt is None:
             return False
-        task = repository.load_task(conn, attempt.task_id)
+        task = tasks_repo.load_task(conn, attempt.task_id)
         kind = EventType.BEFORE if attempt.attempt_no == 1 else EventType.BEFORE_AGAIN
-        repository.insert_events(
+        events_repo.insert_events(
             conn, [events.task_event(kind, task._mapping, attempt.attempt_no, now)]
         )
     # Committed before dialling: a second delivery now finds the attempt no longer `claimed`.
@@ -40,7 +41,7 @@ def place_call(runtime: Runtime, attempt_id: int) -> bool:
     )
     placed = runtime.dialer.originate(request, now)
     with runtime.engine.begin() as conn:
-        repository.record_dialer_ref(conn, attempt_id, placed.ref, placed.check_at)
+        attempts_repo.record_dialer_ref(conn, attempt_id, placed.ref, placed.check_at)
     check_outcome(runtime, attempt_id, placed.ref)
     return True
 
@@ -51,7 +52,8 @@ def check_outcome(runtime: Runtime, attempt_id: int, ref: str | None) -> bool:
     outcome = runtime.dialer.poll(ref, now)
     if outcome is None:
         with runtime.engine.begin() as conn:
-            repository.postpone_check(conn, attempt_id, now + timedelta(seconds=POLL_AGAIN_AFTER_S))
+            again_at = now + timedelta(seconds=POLL_AGAIN_AFTER_S)
+            attempts_repo.postpone_check(conn, attempt_id, again_at)
         return False
     completion.complete_attempt(runtime.engine, attempt_id, outcome, now)
     return True
@@ -60,5 +62,5 @@ def check_outcome(runtime: Runtime, attempt_id: int, ref: str | None) -> bool:
 def poll_calls(runtime: Runtime) -> int:
     """Complete every try whose call has ended by now; returns how many ended."""
     with runtime.engine.connect() as conn:
-        due = repository.attempts_to_check(conn, clock.now(), POLL_BATCH_MAX)
+        due = attempts_repo.attempts_to_check(conn, clock.now(), POLL_BATCH_MAX)
     return sum(check_outcome(runtime, a.id, a.dialer_ref) for a in due)

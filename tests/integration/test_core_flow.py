@@ -20,7 +20,8 @@ B_NUMBER = "+15550000002"
 
 
 def new_scheduler(engine: sa.Engine) -> int:
-    return enqueue.create_scheduler(engine, CLIENT_ID, "callbacks", clock.now())
+    created = enqueue.create_scheduler(engine, CLIENT_ID, {"name": "callbacks"}, clock.now())
+    return int(created["id"])
 
 
 def add(engine: sa.Engine, scheduler_id: int, task_list: list[dict[str, Any]]) -> enqueue.AddedJob:

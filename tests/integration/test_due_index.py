@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models import clock, repository
+from models import clock
+from models.repository import tasks_repo
 from tests.integration.test_core_flow import B_NUMBER, add, new_scheduler
 
 FUTURE_TASKS = 1_000_000
@@ -24,8 +25,8 @@ def test_due_task_queries_use_the_partial_indexes(engine: sa.Engine) -> None:
         conn.exec_driver_sql("ANALYZE tasks")
     now = clock.now()
     with engine.begin() as conn:
-        assert repository.schedulers_with_due_tasks(conn, now) == [scheduler_id]
-        claimed = repository.claim_due_tasks(conn, scheduler_id, now, 100)
+        assert tasks_repo.schedulers_with_due_tasks(conn, now) == [scheduler_id]
+        claimed = tasks_repo.claim_due_tasks(conn, scheduler_id, now, 100)
         assert [c.id for c in claimed] == [job.tasks[0]["id"]]
         conn.rollback()
     with engine.connect() as conn:

@@ -32,7 +32,8 @@ def test_tasks_finish_on_sqlite_with_no_servers(tmp_path: Path) -> None:
         stack.start_worker(concurrency=2)
         stack.start_beat()
         with support.engine_for(f"sqlite:///{tmp_path / 'ringback.sqlite'}") as engine:
-            scheduler_id = enqueue.create_scheduler(engine, 3, "laptop", clock.now())
+            scheduler = enqueue.create_scheduler(engine, 3, {"name": "laptop"}, clock.now())
+            scheduler_id = scheduler["id"]
             job = enqueue.add_tasks(
                 engine, 3, scheduler_id,
                 [{"a_number": f"+155500000{i:02d}", "b_number": "+15559999999",

@@ -51,7 +51,7 @@ def test_bad_input_names_the_field_and_rule_and_stores_nothing(engine: sa.Engine
 def test_an_unknown_or_foreign_scheduler_is_refused_and_stores_nothing(
     engine: sa.Engine,
 ) -> None:
-    foreign = enqueue.create_scheduler(engine, CLIENT_ID + 1, "theirs", clock.now())
+    foreign = enqueue.create_scheduler(engine, CLIENT_ID + 1, {"name": "theirs"}, clock.now())["id"]
     before = row_counts(engine)
     task = [{"a_number": A_NUMBER, "b_number": B_NUMBER}]
     for scheduler_id in (foreign, foreign + 1000):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from api import enqueue
 from models import clock
+from models.repository import access_repo
 from models.settings import Settings
 from scheduler import dispatch
 from tests import support
@@ -16,7 +16,6 @@ from tests.conftest import StackFactory
 from tests.integration.test_core_flow import (
     A_NUMBER,
     B_NUMBER,
-    CLIENT_ID,
     add,
     attempts_of,
     finished,
@@ -67,7 +66,7 @@ def test_a_try_delivered_twice_dials_once(database_url: str, tmp_path: Path) -> 
                         sim_dial_log=tmp_path / "dial.log")
     with support.engine_for(database_url) as engine:
         rt = runtime.Runtime(settings, engine, SimDialer(Scenario(), settings.sim_dial_log))
-        scheduler_id = enqueue.create_scheduler(engine, CLIENT_ID, "twice", clock.now())
+        scheduler_id = new_scheduler(engine)
         job = add(engine, scheduler_id, [{"a_number": A_NUMBER, "b_number": B_NUMBER}])
         sent: list[int] = []
         dispatch.dispatch(engine, clock.now(), sent.extend, batch_max=100)
@@ -93,8 +92,7 @@ def test_two_dispatchers_at_once_claim_each_task_once(engine: sa.Engine) -> None
     second: list[int] = []
     with engine.begin() as conn:
         # The first dispatcher holds the scheduler's lock while the second one runs.
-        from models import repository
-        assert repository.lock_scheduler(conn, scheduler_id)
+        assert access_repo.lock_scheduler(conn, scheduler_id)
         assert dispatch.dispatch_scheduler(engine, scheduler_id, now, second.extend, 500) == 0
     dispatch.dispatch(engine, now, first.extend, batch_max=500)
     dispatch.dispatch(engine, now, second.extend, batch_max=500)

@@ -1,0 +1,131 @@
+"""The task_scheduler endpoints of the seed page: schedulers, adding tasks, reading tasks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from api import body, enqueue, schemas
+from api.auth import Principal, require
+from api.errors import ApiError
+from models import clock, views
+from models.access import Scope
+from models.repository import tasks_repo
+from models.settings import Settings
+from models.task_state import TaskStatus
+
+router = APIRouter()
+ClientId = Annotated[int, Path(ge=1, le=9999, description="the client (tenant), 1..9999")]
+SchedulerId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+TaskId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Writer = Annotated[Principal, Depends(require(Scope.TASKS_WRITE))]
+Reader = Annotated[Principal, Depends(require(Scope.TASKS_READ))]
+MAX_PAGE = 1000
+SCHEDULERS = "/client/{client_id}/task_scheduler"
+
+
+def _engine(request: Request) -> sa.Engine:
+    engine: sa.Engine = request.app.state.engine
+    return engine
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.post(f"{SCHEDULERS}/", status_code=201, response_model=schemas.SchedulerOut,
+             responses=schemas.error_responses(400, 403, 404, 409, 413, 415),
+             openapi_extra=schemas.request_body(schemas.SchedulerIn))
+async def create_scheduler(request: Request, client_id: ClientId, who: Writer) -> JSONResponse:
+    who.own(client_id)
+    raw = await body.read_json(request, _settings(request).max_request_bytes)
+    created = await _threaded(enqueue.create_scheduler, _engine(request), client_id, raw,
+                              clock.now())
+    return JSONResponse(created, status_code=201)
+
+
+@router.get(f"{SCHEDULERS}/{{scheduler_id}}", response_model=schemas.SchedulerOut,
+            responses=schemas.error_responses(400, 403, 404))
+def get_scheduler(
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Reader
+) -> dict[str, Any]:
+    who.own(client_id)
+    return enqueue.get_scheduler(_engine(request), client_id, scheduler_id)
+
+
+@router.patch(f"{SCHEDULERS}/{{scheduler_id}}", response_model=schemas.SchedulerOut,
+              responses=schemas.error_responses(400, 403, 404, 409, 413, 415),
+              openapi_extra=schemas.request_body(schemas.SchedulerPatch))
+async def update_scheduler(
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Writer
+) -> JSONResponse:
+    who.own(client_id)
+    raw = await body.read_json(request, _settings(request).max_request_bytes)
+    updated = await _threaded(enqueue.update_scheduler, _engine(request), client_id,
+                              scheduler_id, raw)
+    return JSONResponse(updated)
+
+
+@router.post(f"{SCHEDULERS}/{{scheduler_id}}/tasks/", status_code=201,
+             response_model=schemas.AddTasksOut,
+             responses=schemas.error_responses(400, 403, 404, 413, 415),
+             openapi_extra=schemas.request_body(schemas.AddTasksIn))
+async def add_tasks(
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Writer
+) -> JSONResponse:
+    who.own(client_id)
+    settings = _settings(request)
+    raw = await body.read_json(request, settings.max_request_bytes)
+    if not isinstance(raw, dict):
+        raise ApiError(400, "body: must be a JSON object with a tasks array")
+    unknown = sorted(set(raw) - {"tasks"})
+    if unknown:
+        raise ApiError(400, f"{unknown[0]}: is not a known field")
+    if isinstance(raw.get("tasks"), list) and len(raw["tasks"]) > settings.max_tasks_per_request:
+        raise ApiError(413, f"tasks: at most {settings.max_tasks_per_request} tasks per request")
+    added = await _threaded(
+        enqueue.add_tasks, _engine(request), client_id, scheduler_id, raw.get("tasks"),
+        clock.now(), max_tasks=settings.max_tasks_per_request, nudge=request.app.state.nudger,
+    )
+    return JSONResponse({"job_id": added.job_id, "tasks": added.tasks}, status_code=201)
+
+
+@router.get(f"{SCHEDULERS}/{{scheduler_id}}/task/{{task_id}}", response_model=schemas.TaskOut,
+            responses=schemas.error_responses(400, 403, 404))
+def get_task(
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, task_id: TaskId,
+    who: Reader,
+) -> dict[str, Any]:
+    who.own(client_id)
+    task = enqueue.get_task(_engine(request), client_id, task_id)
+    if task is None or task["scheduler_id"] != scheduler_id:
+        raise ApiError(404, f"task_id: task {task_id} not found in scheduler {scheduler_id}")
+    return task
+
+
+@router.get(f"{SCHEDULERS}/{{scheduler_id}}/tasks/", response_model=schemas.TaskPage,
+            responses=schemas.error_responses(400, 403, 404))
+def list_tasks(
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Reader,
+    status: Annotated[TaskStatus | None, Query()] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> dict[str, Any]:
+    who.own(client_id)
+    engine = _engine(request)
+    enqueue.get_scheduler(engine, client_id, scheduler_id)  # 404 for an unknown scheduler
+    with engine.connect() as conn:
+        rows = tasks_repo.list_tasks(conn, client_id, scheduler_id, status=status,
+                                     after_id=int(cursor or 0), limit=limit)
+    next_cursor = str(rows[-1].id) if len(rows) == limit else None
+    return {"tasks": [views.task_object(r._mapping) for r in rows], "next_cursor": next_cursor}
+
+
+async def _threaded(function: Any, *args: Any, **kwargs: Any) -> Any:
+    # Database work runs off the event loop, as FastAPI does for plain `def` routes.
+    from starlette.concurrency import run_in_threadpool
+    return await run_in_threadpool(function, *args, **kwargs)

@@ -1,0 +1,44 @@
+"""API tokens and scopes: pure. Tokens are random; only their SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from enum import StrEnum
+
+from models.validation import FieldError, InvalidInput
+
+TOKEN_PREFIX = "rbk_"
+TOKEN_BYTES = 32
+
+
+class Scope(StrEnum):
+    TASKS_WRITE = "tasks:write"
+    TASKS_READ = "tasks:read"
+    JOBS_CONTROL = "jobs:control"
+    JOBS_READ = "jobs:read"
+    EVENTS_READ = "events:read"
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    # A 256-bit random token needs no slow hash: SHA-256 cannot be brute-forced back to it.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_scopes(text: str) -> frozenset[Scope]:
+    """``tasks:write,tasks:read`` → scopes; InvalidInput names any unknown scope."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    known = {s.value for s in Scope}
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        rule = f"unknown scope {', '.join(unknown)}; " if unknown else ""
+        raise InvalidInput([FieldError("scopes", f"{rule}choose from {', '.join(sorted(known))}")])
+    return frozenset(Scope(n) for n in names)
+
+
+def format_scopes(scopes: frozenset[Scope]) -> str:
+    return ",".join(sorted(s.value for s in scopes))

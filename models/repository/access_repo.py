@@ -1,0 +1,66 @@
+"""Clients, schedulers and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from models.repository.common import Row, insert_ignoring_conflicts
+from models.tables import clients, schedulers, tokens
+
+
+def ensure_client(conn: sa.Connection, client_id: int, now: datetime) -> None:
+    conn.execute(insert_ignoring_conflicts(conn, clients), {"id": client_id, "created_at": now})
+
+
+def create_scheduler(
+    conn: sa.Connection, client_id: int, fields: dict[str, Any], now: datetime
+) -> Row:
+    stmt = schedulers.insert().returning(*schedulers.c)
+    return conn.execute(stmt, {**fields, "client_id": client_id, "created_at": now}).one()
+
+
+def get_scheduler(conn: sa.Connection, client_id: int, scheduler_id: int) -> Row | None:
+    stmt = sa.select(schedulers).where(
+        schedulers.c.id == scheduler_id, schedulers.c.client_id == client_id
+    )
+    return conn.execute(stmt).first()
+
+
+def lock_scheduler(conn: sa.Connection, scheduler_id: int) -> bool:
+    """Lock the scheduler row for pacing; False when another dispatcher holds it."""
+    stmt = (
+        sa.select(schedulers.c.id)
+        .where(schedulers.c.id == scheduler_id)
+        .with_for_update(skip_locked=True)
+    )
+    return conn.execute(stmt).first() is not None
+
+
+def update_scheduler(
+    conn: sa.Connection, client_id: int, scheduler_id: int, changes: dict[str, Any]
+) -> Row | None:
+    stmt = (
+        schedulers.update()
+        .where(schedulers.c.id == scheduler_id, schedulers.c.client_id == client_id)
+        .values(**changes)
+        .returning(*schedulers.c)
+    )
+    return conn.execute(stmt).first()
+
+
+def insert_token(
+    conn: sa.Connection, client_id: int, token_hash: str, scopes: str, now: datetime
+) -> None:
+    conn.execute(tokens.insert(), {
+        "client_id": client_id, "token_hash": token_hash, "scopes": scopes, "created_at": now,
+    })
+
+
+def find_token(conn: sa.Connection, token_hash: str) -> Row | None:
+    stmt = sa.select(tokens.c.client_id, tokens.c.scopes).where(
+        tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None)
+    )
+    return conn.execute(stmt).first()

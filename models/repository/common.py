@@ -1,0 +1,15 @@
+"""What the repository modules share."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+Row: TypeAlias = "sa.Row[*tuple[Any, ...]]"
+
+
+def insert_ignoring_conflicts(conn: sa.Connection, table: sa.Table) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()

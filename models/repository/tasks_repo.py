@@ -1,0 +1,157 @@
+"""Jobs and tasks: storing them, finding due ones, guarded status changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from models import job_state, task_state
+from models.job_state import JobStatus, JobTrigger
+from models.repository.common import Row
+from models.tables import job_executions, jobs, tasks
+from models.task_state import TaskStatus, TaskTrigger
+from models.validation import NewTask
+
+
+def insert_job(
+    conn: sa.Connection, client_id: int, scheduler_id: int, tasks_total: int, now: datetime
+) -> int:
+    job_id = int(conn.execute(
+        jobs.insert().returning(jobs.c.id),
+        {"client_id": client_id, "scheduler_id": scheduler_id, "tasks_total": tasks_total,
+         "status": JobStatus.SCHEDULED.value, "created_at": now, "updated_at": now},
+    ).scalar_one())
+    conn.execute(job_executions.insert(), {
+        "job_id": job_id, "execution_no": 1, "status": JobStatus.SCHEDULED.value,
+        "created_at": now, "updated_at": now,
+    })
+    return job_id
+
+
+def insert_tasks(
+    conn: sa.Connection, client_id: int, scheduler_id: int, job_id: int,
+    new_tasks: Sequence[NewTask], now: datetime,
+) -> list[Row]:
+    """Store many tasks in one statement batch; rows come back in the order given."""
+    rows = [
+        {**asdict(task), "client_id": client_id, "scheduler_id": scheduler_id, "job_id": job_id,
+         "status": TaskStatus.SCHEDULED.value, "attempts_made": 0,
+         "next_attempt_at": task.start_time_utc or now, "create_date_utc": now,
+         "updated_at": now}
+        for task in new_tasks
+    ]
+    stmt = tasks.insert().returning(*tasks.c, sort_by_parameter_order=True)
+    return list(conn.execute(stmt, rows).all())
+
+
+def load_task(conn: sa.Connection, task_id: int) -> Row:
+    return conn.execute(sa.select(tasks).where(tasks.c.id == task_id)).one()
+
+
+def find_task(conn: sa.Connection, client_id: int, task_id: int) -> Row | None:
+    stmt = sa.select(tasks).where(tasks.c.id == task_id, tasks.c.client_id == client_id)
+    return conn.execute(stmt).first()
+
+
+def load_job(conn: sa.Connection, job_id: int) -> Row | None:
+    return conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
+
+
+def schedulers_with_due_tasks(conn: sa.Connection, now: datetime) -> list[int]:
+    stmt = (
+        sa.select(tasks.c.scheduler_id).distinct()
+        .where(tasks.c.status.in_(task_state.WAITING), tasks.c.next_attempt_at <= now)
+    )
+    return [int(sid) for sid in conn.execute(stmt).scalars()]
+
+
+def claim_due_tasks(conn: sa.Connection, scheduler_id: int, now: datetime, limit: int) -> list[Row]:
+    """Move up to ``limit`` due tasks to `executed`; each row says which try it starts."""
+    due = (
+        sa.select(tasks.c.id)
+        .where(tasks.c.scheduler_id == scheduler_id,
+               tasks.c.status.in_(task_state.allowed_from(TaskTrigger.CLAIM)),
+               tasks.c.next_attempt_at <= now)
+        .order_by(tasks.c.next_attempt_at, tasks.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        tasks.update()
+        .where(tasks.c.id.in_(due.scalar_subquery()),
+               tasks.c.status.in_(task_state.allowed_from(TaskTrigger.CLAIM)))
+        .values(status=task_state.target(TaskTrigger.CLAIM).value,
+                attempts_made=tasks.c.attempts_made + 1, updated_at=now)
+        .returning(tasks.c.id, tasks.c.job_id, tasks.c.attempts_made, tasks.c.next_attempt_at)
+    )
+    return list(conn.execute(stmt).all())
+
+
+def apply_task_trigger(
+    conn: sa.Connection, task_id: int, trigger: TaskTrigger, now: datetime, **fields: Any
+) -> Row | None:
+    """Guarded UPDATE of one task; None when its status does not allow ``trigger``."""
+    stmt = (
+        tasks.update()
+        .where(tasks.c.id == task_id, tasks.c.status.in_(task_state.allowed_from(trigger)))
+        .values(status=task_state.target(trigger).value, updated_at=now, **fields)
+        .returning(*tasks.c)
+    )
+    return conn.execute(stmt).first()
+
+
+def apply_job_trigger(
+    conn: sa.Connection, job_ids: Iterable[int], trigger: JobTrigger, now: datetime
+) -> int:
+    ids = list(job_ids)
+    if not ids:
+        return 0
+    stmt = (
+        jobs.update()
+        .where(jobs.c.id.in_(ids), jobs.c.status.in_(job_state.allowed_from(trigger)))
+        .values(status=job_state.target(trigger).value, updated_at=now)
+    )
+    changed = conn.execute(stmt).rowcount
+    conn.execute(
+        job_executions.update()
+        .where(job_executions.c.job_id.in_(ids),
+               job_executions.c.status.in_(job_state.allowed_from(trigger)))
+        .values(status=job_state.target(trigger).value, updated_at=now,
+                **_execution_times(trigger, now))
+    )
+    return int(changed)
+
+
+def _execution_times(trigger: JobTrigger, now: datetime) -> dict[str, datetime]:
+    return {"start_time": now} if trigger is JobTrigger.START else {"end_time": now}
+
+
+def count_final_task(conn: sa.Connection, job_id: int, failed: bool, now: datetime) -> Row:
+    """Count one more final task on its job; the row lock orders concurrent finishers."""
+    stmt = (
+        jobs.update().where(jobs.c.id == job_id)
+        .values(tasks_final=jobs.c.tasks_final + 1,
+                tasks_failed=jobs.c.tasks_failed + (1 if failed else 0), updated_at=now)
+        .returning(jobs.c.tasks_final, jobs.c.tasks_failed, jobs.c.tasks_total)
+    )
+    return conn.execute(stmt).one()
+
+
+def list_tasks(
+    conn: sa.Connection, client_id: int, scheduler_id: int, *,
+    status: TaskStatus | None, after_id: int, limit: int,
+) -> list[Row]:
+    """One page of a scheduler's tasks in id order, after the cursor ``after_id``."""
+    stmt = (
+        sa.select(tasks)
+        .where(tasks.c.client_id == client_id, tasks.c.scheduler_id == scheduler_id,
+               tasks.c.id > after_id)
+        .order_by(tasks.c.id).limit(limit)
+    )
+    if status is not None:
+        stmt = stmt.where(tasks.c.status == status.value)
+    return list(conn.execute(stmt).all())

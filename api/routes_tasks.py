@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from api import body, enqueue, schemas
+from api import body, enqueue, schemas, stats
 from api.auth import Principal, require
 from api.errors import ApiError
 from models import clock, views
@@ -68,6 +68,15 @@ async def update_scheduler(
     updated = await _threaded(enqueue.update_scheduler, _engine(request), client_id,
                               scheduler_id, raw)
     return JSONResponse(updated)
+
+
+@router.get(f"{SCHEDULERS}/{{scheduler_id}}/stats", response_model=schemas.SchedulerStats,
+            responses=schemas.error_responses(400, 403, 404))
+def scheduler_stats(
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Reader
+) -> dict[str, Any]:
+    who.own(client_id)
+    return stats.scheduler_stats(_engine(request), client_id, scheduler_id, clock.now())
 
 
 @router.post(f"{SCHEDULERS}/{{scheduler_id}}/tasks/", status_code=201,

@@ -79,15 +79,28 @@ class TaskPage(BaseModel):
 NAME_PATTERN = r"\S"  # at least one character that is not white space
 
 
-class SchedulerIn(BaseModel):
+class PacingFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    concurrent_task_limit: int | None = Field(
+        None, ge=1, le=INT32_MAX, description="tries running at once; null: no limit")
+    interval: int = Field(0, ge=0, le=INT32_MAX,
+                          description="seconds between two dials in this scheduler")
+    asr_threshold: float | None = Field(
+        None, ge=0, le=100, description="percent; under it the scheduler holds; null: off")
+    asr_window: int = Field(20, ge=1, le=INT32_MAX, description="completed tries measured")
+    asr_min_attempts: int = Field(10, ge=1, le=INT32_MAX,
+                                  description="tries measured before ASR may hold")
+    asr_pause: int = Field(300, ge=0, le=INT32_MAX, description="seconds an ASR hold lasts")
+
+
+class SchedulerIn(PacingFields):
     name: str = Field(min_length=1, max_length=200, pattern=NAME_PATTERN)
 
 
-class SchedulerPatch(BaseModel):
+class SchedulerPatch(PacingFields):
     # Every field may be left out, but a PATCH must change something.
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
-    name: str = Field(min_length=1, max_length=200, pattern=NAME_PATTERN)
+    name: str = Field("", min_length=1, max_length=200, pattern=NAME_PATTERN)
 
 
 class SchedulerOut(BaseModel):
@@ -95,6 +108,22 @@ class SchedulerOut(BaseModel):
     client_id: int
     name: str
     create_date_utc: str
+    concurrent_task_limit: int | None
+    interval: int
+    asr_threshold: float | None
+    asr_window: int
+    asr_min_attempts: int
+    asr_pause: int
+
+
+class SchedulerStats(BaseModel):
+    scheduler_id: int
+    tasks_by_status: dict[str, int]
+    tries_running: int
+    asr: float | None = Field(description="percent of measured tries whose A leg answered")
+    asr_tries: int = Field(description="tries the ASR was measured over")
+    acd_seconds: float | None = Field(description="average talk time of connected calls")
+    asr_hold_until: str | None = Field(description="when the current ASR hold ends (UTC)")
 
 
 class FieldProblem(BaseModel):

@@ -63,6 +63,17 @@ schedulers = sa.Table(
     sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, index=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # Pacing settings (DESIGN.md "Pacing"); null limit or threshold: that rule is off.
+    sa.Column("concurrent_task_limit", sa.Integer, nullable=True),
+    sa.Column("interval_s", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("asr_threshold", sa.Float, nullable=True),
+    sa.Column("asr_window", sa.Integer, nullable=False, server_default="20"),
+    sa.Column("asr_min_attempts", sa.Integer, nullable=False, server_default="10"),
+    sa.Column("asr_pause_s", sa.Integer, nullable=False, server_default="300"),
+    # Set by dispatch under the scheduler's row lock: an ASR hold, and where the
+    # measuring starts again once it has ended.
+    sa.Column("asr_hold_until", UtcDateTime, nullable=True),
+    sa.Column("asr_measure_from", UtcDateTime, nullable=True),
     sa.UniqueConstraint("client_id", "name"),
 )
 
@@ -185,6 +196,12 @@ attempts = sa.Table(
         sqlite_where=sa.text("status IN ('claimed', 'dialing')"),
     ),
     sa.Index("ix_attempts_scheduler_ended", "scheduler_id", "ended_at"),
+    sa.Index(
+        "ix_attempts_scheduler_running",
+        "scheduler_id",
+        postgresql_where=sa.text("status IN ('claimed', 'dialing')"),
+        sqlite_where=sa.text("status IN ('claimed', 'dialing')"),
+    ),
 )
 
 events = sa.Table(

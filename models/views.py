@@ -34,4 +34,7 @@ def scheduler_object(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": row["id"], "client_id": row["client_id"], "name": row["name"],
         "create_date_utc": timefmt.format(row["created_at"]),
+        "concurrent_task_limit": row["concurrent_task_limit"], "interval": row["interval_s"],
+        "asr_threshold": row["asr_threshold"], "asr_window": row["asr_window"],
+        "asr_min_attempts": row["asr_min_attempts"], "asr_pause": row["asr_pause_s"],
     }

@@ -1,4 +1,4 @@
-"""Dispatch: claim due tasks scheduler by scheduler, commit, and only then send the tries."""
+"""Dispatch: pace each scheduler, claim its due tasks, commit, and only then send the tries."""
 
 from __future__ import annotations
 
@@ -7,37 +7,64 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from models import pacing
 from models.job_state import JobTrigger
-from models.repository import access_repo, attempts_repo, tasks_repo
+from models.repository import access_repo, attempts_repo, common, tasks_repo
 
 SendAttempts = Callable[[Sequence[int]], None]
+Clock = Callable[[], datetime]
 # Rounds per scheduler per dispatch run, so one busy scheduler cannot starve the others.
 MAX_ROUNDS_PER_SCHEDULER = 10
 
 
-def dispatch(engine: sa.Engine, now: datetime, send: SendAttempts, batch_max: int) -> int:
+def dispatch(engine: sa.Engine, clock: Clock, send: SendAttempts, batch_max: int) -> int:
     """Start every due try that may start now; returns how many were started."""
     with engine.connect() as conn:
-        scheduler_ids = tasks_repo.schedulers_with_due_tasks(conn, now)
+        scheduler_ids = tasks_repo.schedulers_with_due_tasks(conn, clock())
     started = 0
     for scheduler_id in scheduler_ids:
         for _ in range(MAX_ROUNDS_PER_SCHEDULER):
-            claimed = dispatch_scheduler(engine, scheduler_id, now, send, batch_max)
+            claimed = dispatch_scheduler(engine, scheduler_id, clock, send, batch_max)
             started += claimed
             if claimed < batch_max:
                 break
     return started
 
 
+def pacing_settings(scheduler: common.Row) -> pacing.PacingSettings:
+    return pacing.PacingSettings(
+        concurrent_task_limit=scheduler.concurrent_task_limit,
+        interval_s=scheduler.interval_s,
+        asr_threshold_pct=scheduler.asr_threshold,
+        asr_window=scheduler.asr_window,
+        asr_min_attempts=scheduler.asr_min_attempts,
+        asr_pause_s=scheduler.asr_pause_s,
+    )
+
+
 def dispatch_scheduler(
-    engine: sa.Engine, scheduler_id: int, now: datetime, send: SendAttempts, batch_max: int
+    engine: sa.Engine, scheduler_id: int, clock: Clock, send: SendAttempts, batch_max: int
 ) -> int:
     with engine.begin() as conn:
-        if not access_repo.lock_scheduler(conn, scheduler_id):
+        scheduler = access_repo.lock_scheduler(conn, scheduler_id)
+        if scheduler is None:
             return 0  # another dispatcher is pacing this scheduler right now
-        claimed = tasks_repo.claim_due_tasks(conn, scheduler_id, now, batch_max)
+        settings = pacing_settings(scheduler)
+        history = attempts_repo.pacing_history(
+            conn, scheduler_id, scheduler.asr_measure_from, settings.asr_window,
+            scheduler.asr_hold_until,
+        )
+        # Read after the history: every try it saw end ended before the claims made now.
+        now = clock()
+        decision = pacing.decide(settings, history, now)
+        if decision.new_asr_hold_until is not None:
+            access_repo.start_asr_hold(conn, scheduler_id, decision.new_asr_hold_until)
+        limit = min(batch_max, decision.slots)
+        claimed = tasks_repo.claim_due_tasks(conn, scheduler_id, now, limit) if limit else []
         attempt_ids = attempts_repo.insert_attempts(conn, scheduler_id, claimed, now)
         tasks_repo.apply_job_trigger(conn, {c.job_id for c in claimed}, JobTrigger.START, now)
+        if decision.hold is not None and len(claimed) >= decision.slots:
+            tasks_repo.hold_due_tasks(conn, scheduler_id, now, decision.hold)
     # Sent after commit: a lost message leaves a `claimed` attempt the reaper sends again.
     if attempt_ids:
         send(attempt_ids)

@@ -29,14 +29,22 @@ def get_scheduler(conn: sa.Connection, client_id: int, scheduler_id: int) -> Row
     return conn.execute(stmt).first()
 
 
-def lock_scheduler(conn: sa.Connection, scheduler_id: int) -> bool:
-    """Lock the scheduler row for pacing; False when another dispatcher holds it."""
+def lock_scheduler(conn: sa.Connection, scheduler_id: int) -> Row | None:
+    """Lock the scheduler row for pacing; None when another dispatcher holds it."""
     stmt = (
-        sa.select(schedulers.c.id)
+        sa.select(schedulers)
         .where(schedulers.c.id == scheduler_id)
         .with_for_update(skip_locked=True)
     )
-    return conn.execute(stmt).first() is not None
+    return conn.execute(stmt).first()
+
+
+def start_asr_hold(conn: sa.Connection, scheduler_id: int, until: datetime) -> None:
+    """Hold until ``until``; tries claimed from then on are the next ASR measurement."""
+    conn.execute(
+        schedulers.update().where(schedulers.c.id == scheduler_id)
+        .values(asr_hold_until=until, asr_measure_from=until)
+    )
 
 
 def update_scheduler(

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import attempt_state
+from models import attempt_state, pacing
 from models.attempt_state import AttemptStatus, AttemptTrigger
 from models.outcome import CallOutcome
 from models.repository.common import Row
@@ -114,3 +114,42 @@ def dialing_since(conn: sa.Connection, dialing_before: datetime, limit: int) -> 
         .limit(limit)
     )
     return list(conn.execute(stmt).all())
+
+
+def pacing_history(
+    conn: sa.Connection, scheduler_id: int, measure_from: datetime | None, window: int,
+    asr_hold_until: datetime | None,
+) -> pacing.History:
+    """What pacing needs to know of a scheduler's tries, read under its row lock."""
+    running_states = [s.value for s in attempt_state.RUNNING]
+    counts = conn.execute(
+        sa.select(
+            sa.func.count().filter(attempts.c.status.in_(running_states)),
+            sa.func.count().filter(attempts.c.status == AttemptStatus.CLAIMED.value),
+            sa.func.max(attempts.c.dialing_at),
+        ).where(attempts.c.scheduler_id == scheduler_id)
+    ).one()
+    recent = sa.select(attempts.c.a_answered).where(
+        attempts.c.scheduler_id == scheduler_id,
+        attempts.c.status.in_([s.value for s in attempt_state.FINAL]),
+    )
+    if measure_from is not None:
+        recent = recent.where(attempts.c.claimed_at >= measure_from)
+    answered = conn.execute(
+        recent.order_by(attempts.c.ended_at.desc()).limit(window)
+    ).scalars().all()
+    return pacing.History(
+        running=int(counts[0]), claimed_not_dialled=int(counts[1]), last_dial_at=counts[2],
+        recent_a_answered=tuple(bool(a) for a in answered), asr_hold_until=asr_hold_until,
+    )
+
+
+def average_talk_seconds(conn: sa.Connection, scheduler_id: int) -> float | None:
+    """ACD: the mean talk time of the scheduler's connected calls."""
+    stmt = sa.select(sa.func.avg(attempts.c.talk_seconds)).where(
+        attempts.c.scheduler_id == scheduler_id,
+        attempts.c.status == AttemptStatus.COMPLETED.value,
+        attempts.c.b_answered.is_(True),
+    )
+    value = conn.execute(stmt).scalar_one()
+    return None if value is None else float(value)

@@ -155,3 +155,27 @@ def list_tasks(
     if status is not None:
         stmt = stmt.where(tasks.c.status == status.value)
     return list(conn.execute(stmt).all())
+
+
+def hold_due_tasks(
+    conn: sa.Connection, scheduler_id: int, now: datetime, trigger: TaskTrigger
+) -> int:
+    """Mark the scheduler's due tasks with the status naming what holds them."""
+    target = task_state.target(trigger).value
+    stmt = (
+        tasks.update()
+        .where(tasks.c.scheduler_id == scheduler_id,
+               tasks.c.status.in_(task_state.allowed_from(trigger)),
+               tasks.c.status != target,
+               tasks.c.next_attempt_at <= now)
+        .values(status=target, updated_at=now)
+    )
+    return int(conn.execute(stmt).rowcount)
+
+
+def count_by_status(conn: sa.Connection, scheduler_id: int) -> dict[str, int]:
+    stmt = (
+        sa.select(tasks.c.status, sa.func.count())
+        .where(tasks.c.scheduler_id == scheduler_id).group_by(tasks.c.status)
+    )
+    return {str(status): int(n) for status, n in conn.execute(stmt).all()}

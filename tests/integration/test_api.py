@@ -35,7 +35,10 @@ def test_scheduler_create_get_patch_and_duplicate_name(served_api: Api) -> None:
     created = served_api.call("POST", f"{base}/", token, json={"name": "evening"})
     assert created.status_code == 201
     scheduler = created.json()
-    assert set(scheduler) == {"id", "client_id", "name", "create_date_utc"}
+    assert set(scheduler) == {"id", "client_id", "name", "create_date_utc",
+                              "concurrent_task_limit", "interval", "asr_threshold",
+                              "asr_window", "asr_min_attempts", "asr_pause"}
+    assert (scheduler["concurrent_task_limit"], scheduler["asr_threshold"]) == (None, None)
     assert (scheduler["client_id"], scheduler["name"]) == (client_id, "evening")
     got = served_api.call("GET", f"{base}/{scheduler['id']}", token)
     assert got.status_code == 200 and got.json() == scheduler
@@ -142,3 +145,42 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     )
     assert result.returncode == 0, result.stdout[-4000:]
     assert " passed" in result.stdout and "failed" not in result.stdout.split("SUMMARY")[-1]
+
+
+def test_pacing_settings_are_set_on_create_and_patch_and_validated(served_api: Api) -> None:
+    client_id, token = served_api.new_client()
+    base = f"/client/{client_id}/task_scheduler"
+    created = served_api.call("POST", f"{base}/", token, json={
+        "name": "paced", "concurrent_task_limit": 3, "interval": 2, "asr_threshold": 50,
+        "asr_window": 10, "asr_min_attempts": 5, "asr_pause": 60})
+    assert created.status_code == 201, created.text
+    scheduler = created.json()
+    assert {k: scheduler[k] for k in ("concurrent_task_limit", "interval", "asr_threshold",
+                                      "asr_window", "asr_min_attempts", "asr_pause")} == {
+        "concurrent_task_limit": 3, "interval": 2, "asr_threshold": 50.0, "asr_window": 10,
+        "asr_min_attempts": 5, "asr_pause": 60}
+    path = f"{base}/{scheduler['id']}"
+    for body, field in (({"asr_threshold": 150}, "asr_threshold"),
+                        ({"interval": -1}, "interval"),
+                        ({"concurrent_task_limit": 0}, "concurrent_task_limit")):
+        refused = served_api.call("PATCH", path, token, json=body)
+        assert refused.status_code == 400
+        assert [f["field"] for f in refused.json()["error"]["fields"]] == [field]
+    assert served_api.call("GET", path, token).json() == scheduler
+    opened = served_api.call("PATCH", path, token, json={"concurrent_task_limit": None})
+    assert opened.status_code == 200 and opened.json()["concurrent_task_limit"] is None
+
+
+def test_stats_of_a_new_scheduler(served_api: Api) -> None:
+    client_id, token = served_api.new_client()
+    scheduler_id = served_api.new_scheduler(client_id, token)
+    path = f"/client/{client_id}/task_scheduler/{scheduler_id}"
+    served_api.call("POST", f"{path}/tasks/", token, json={"tasks": [
+        {"a_number": A, "b_number": B, "start_time_utc": "2035-01-01 00:00:00"}]})
+    stats = served_api.call("GET", f"{path}/stats", token).json()
+    assert stats["tasks_by_status"] == {
+        "scheduled": 1, "executed": 0, "delayed": 0, "delayed_asr": 0,
+        "delayed_concurrent_task": 0, "delayed_interval": 0, "finished": 0, "paused": 0,
+        "cancelled": 0}
+    assert (stats["tries_running"], stats["asr"], stats["asr_tries"]) == (0, None, 0)
+    assert (stats["acd_seconds"], stats["asr_hold_until"]) == (None, None)

@@ -69,7 +69,7 @@ def test_a_try_delivered_twice_dials_once(database_url: str, tmp_path: Path) -> 
         scheduler_id = new_scheduler(engine)
         job = add(engine, scheduler_id, [{"a_number": A_NUMBER, "b_number": B_NUMBER}])
         sent: list[int] = []
-        dispatch.dispatch(engine, clock.now(), sent.extend, batch_max=100)
+        dispatch.dispatch(engine, clock.now, sent.extend, batch_max=100)
         assert len(sent) == 1
 
         first = calls.place_call(rt, sent[0])
@@ -87,14 +87,14 @@ def test_two_dispatchers_at_once_claim_each_task_once(engine: sa.Engine) -> None
     scheduler_id = new_scheduler(engine)
     job = add(engine, scheduler_id,
               [{"a_number": f"+1555{i:07d}", "b_number": B_NUMBER} for i in range(200)])
-    now = clock.now()
     first: list[int] = []
     second: list[int] = []
     with engine.begin() as conn:
         # The first dispatcher holds the scheduler's lock while the second one runs.
         assert access_repo.lock_scheduler(conn, scheduler_id)
-        assert dispatch.dispatch_scheduler(engine, scheduler_id, now, second.extend, 500) == 0
-    dispatch.dispatch(engine, now, first.extend, batch_max=500)
-    dispatch.dispatch(engine, now, second.extend, batch_max=500)
+        held = dispatch.dispatch_scheduler(engine, scheduler_id, clock.now, second.extend, 500)
+        assert held == 0
+    dispatch.dispatch(engine, clock.now, first.extend, batch_max=500)
+    dispatch.dispatch(engine, clock.now, second.extend, batch_max=500)
     assert len(first) == 200 and second == []
     assert {len(attempts_of(engine, t["id"])) for t in job.tasks} == {1}

@@ -48,7 +48,7 @@ def test_tries_whose_messages_were_lost_are_sent_again_and_finish(
         clock.now(), max_tasks=100)
     lost_messages: list[int] = []
     # Dispatch commits the claims; the messages it "sends" go nowhere, as if Redis lost them.
-    assert dispatch.dispatch(engine, clock.now(), lost_messages.extend, batch_max=100) == 20
+    assert dispatch.dispatch(engine, clock.now, lost_messages.extend, batch_max=100) == 20
     stack = stack_factory(claimed_resend_after_s=1)
     stack.start_worker()
     stack.start_beat()

@@ -152,3 +152,19 @@ def request_body(model: type[BaseModel]) -> dict[str, Any]:
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorBody} for status in (401, 429, *statuses)}
+
+
+class TaskEventOut(BaseModel):
+    id: str
+    type: str
+    attempt_no: int | None
+    time: str
+    target_url: str | None
+    delivery_status: str = Field(description="none, pending, delivered, failed or gone")
+    delivery_attempts: int
+    delivered_at: str | None
+    last_delivery_error: str | None
+
+
+class WebhookSecrets(BaseModel):
+    secrets: list[str] = Field(description="signing secrets in use, the current one first")

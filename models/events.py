@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from models import timefmt, views
+from models.webhooks import DeliveryStatus
 
 
 class EventType(StrEnum):
@@ -36,6 +37,7 @@ def task_event(
 ) -> dict[str, Any]:
     """A task event as the outbox stores it; ``payload`` is the body receivers get."""
     event_id = new_event_id()
+    target = task[TARGET_FIELD[event_type]]
     return {
         "id": event_id,
         "client_id": task["client_id"],
@@ -43,8 +45,10 @@ def task_event(
         "job_id": task["job_id"],
         "type": event_type.value,
         "attempt_no": attempt_no,
-        "target_url": task[TARGET_FIELD[event_type]],
+        "target_url": target,
         "created_at": now,
+        "delivery_status": (DeliveryStatus.PENDING if target else DeliveryStatus.NONE).value,
+        "next_delivery_at": now if target else None,
         "payload": {
             "id": event_id,
             "type": event_type.value,

@@ -42,6 +42,17 @@ class Settings(BaseSettings):
     dispatch_batch_max: int = 1000
     beat_schedule_file: Path | None = None
 
+    deliver_events_interval_s: float = 1.0
+    webhook_timeout_s: float = 10.0
+    # Loopback, private, link-local and metadata targets are refused unless this is set
+    # (tests and local demos whose receivers listen on 127.0.0.1).
+    webhook_allow_private: bool = False
+    webhook_retry_base_s: float = 5.0
+    webhook_retry_cap_s: float = 3600.0
+    webhook_max_attempts: int = 20
+    webhook_concurrency: int = 32
+    webhook_secret_overlap_s: float = 86400.0
+
     max_tasks_per_request: int = 100_000
     max_request_bytes: int = 64 * 1024 * 1024
     # Per client, per API process: a token bucket refilled at this rate, this deep.

@@ -53,6 +53,11 @@ clients = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("name", sa.String(200), nullable=False, server_default=""),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # Webhooks are signed with the current secret, and with the previous one until
+    # `previous_secret_until` so receivers can rotate without losing an event.
+    sa.Column("webhook_secret", sa.String(100), nullable=True),
+    sa.Column("previous_webhook_secret", sa.String(100), nullable=True),
+    sa.Column("previous_secret_until", UtcDateTime, nullable=True),
     sa.CheckConstraint("id BETWEEN 1 AND 9999", name="id_range"),
 )
 
@@ -217,5 +222,22 @@ events = sa.Table(
     sa.Column("target_url", sa.Text, nullable=True),
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("delivery_status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("delivery_attempts", sa.Integer, nullable=False, server_default="0"),
+    # When to try next; while a try is under way it is the lease's end.
+    sa.Column("next_delivery_at", UtcDateTime, nullable=True),
+    sa.Column("delivered_at", UtcDateTime, nullable=True),
+    sa.Column("last_delivery_error", sa.Text, nullable=True),
+    # The writing transaction's id (PostgreSQL): the stream sends an event only once no
+    # older transaction can still commit a smaller seq, so resuming never skips one.
+    # Filled by a PostgreSQL-only default (migration 0004).
+    sa.Column("xact_id", sa.BigInteger, nullable=True),
     sa.Index("ix_events_client_seq", "client_id", "seq"),
+    sa.Index("ix_events_task_seq", "task_id", "seq"),
+    sa.Index(
+        "ix_events_pending",
+        "next_delivery_at",
+        postgresql_where=sa.text("delivery_status = 'pending'"),
+        sqlite_where=sa.text("delivery_status = 'pending'"),
+    ),
 )

@@ -9,6 +9,7 @@ from models.settings import Settings
 DISPATCH_TASK = "scheduler.dispatch"
 REAP_TASK = "scheduler.reap"
 POLL_CALLS_TASK = "worker.poll_calls"
+DELIVER_EVENTS_TASK = "worker.deliver_events"
 PLACE_CALL_TASK = "worker.place_call"
 CALLS_QUEUE = "ringback.calls"
 TICKS_QUEUE = "ringback.ticks"
@@ -23,4 +24,5 @@ def schedule(settings: Settings) -> dict[str, Any]:
         "dispatch": every(DISPATCH_TASK, settings.dispatch_interval_s),
         "poll-calls": every(POLL_CALLS_TASK, settings.poll_calls_interval_s),
         "reap": every(REAP_TASK, settings.reap_interval_s),
+        "deliver-events": every(DELIVER_EVENTS_TASK, settings.deliver_events_interval_s),
     }

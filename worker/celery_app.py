@@ -40,6 +40,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             beat.DISPATCH_TASK: {"queue": beat.TICKS_QUEUE},
             beat.REAP_TASK: {"queue": beat.TICKS_QUEUE},
             beat.POLL_CALLS_TASK: {"queue": beat.TICKS_QUEUE},
+            beat.DELIVER_EVENTS_TASK: {"queue": beat.TICKS_QUEUE},
         },
         "worker_send_task_events": True,
         "task_send_sent_event": True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -12,6 +12,7 @@ from models import settings as settings_module
 from models.settings import Settings
 from worker.dialers.base import Dialer
 from worker.dialers.sim import Scenario, SimDialer
+from worker.webhook_senders import HttpWebhookSender, RecordingWebhookSender, WebhookSender
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Runtime:
     settings: Settings
     engine: sa.Engine
     dialer: Dialer
+    webhook_sender: WebhookSender = field(default_factory=RecordingWebhookSender)
 
 
 def build_dialer(settings: Settings) -> Dialer:
@@ -45,6 +47,8 @@ def current() -> Runtime:
     pid = os.getpid()
     if _runtime is None or _runtime[0] != pid:
         settings = process_settings()
-        runtime = Runtime(settings, db.create_engine(settings.database_url), build_dialer(settings))
+        sender = HttpWebhookSender(settings.webhook_timeout_s, settings.webhook_allow_private)
+        runtime = Runtime(settings, db.create_engine(settings.database_url),
+                          build_dialer(settings), sender)
         _runtime = (pid, runtime)
     return _runtime[1]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from models import clock
 from scheduler import beat, dispatch, reaper
-from worker import calls, runtime
+from worker import calls, delivery, runtime
 from worker.celery_app import app
 
 
@@ -45,3 +45,8 @@ def reap() -> dict[str, int]:
         dialing_timeout_s=rt.settings.call_timeout_s + rt.settings.lost_grace_s,
     )
     return {"resent": report.resent, "completed": report.completed, "lost": report.lost}
+
+
+@app.task(name=beat.DELIVER_EVENTS_TASK)
+def deliver_events() -> int:
+    return delivery.deliver_events(runtime.current())

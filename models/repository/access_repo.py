@@ -7,12 +7,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from models import webhooks
 from models.repository.common import Row, insert_ignoring_conflicts
 from models.tables import clients, schedulers, tokens
 
 
 def ensure_client(conn: sa.Connection, client_id: int, now: datetime) -> None:
-    conn.execute(insert_ignoring_conflicts(conn, clients), {"id": client_id, "created_at": now})
+    conn.execute(insert_ignoring_conflicts(conn, clients), {
+        "id": client_id, "created_at": now, "webhook_secret": webhooks.new_secret()})
 
 
 def create_scheduler(

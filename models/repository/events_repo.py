@@ -1,15 +1,124 @@
-"""The event outbox."""
+"""The event outbox: writing events, leasing them for delivery, streaming them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from models.tables import events
+from models import webhooks
+from models.repository.common import Row
+from models.tables import clients, events
+from models.webhooks import DeliveryStatus
+
+PENDING = DeliveryStatus.PENDING.value
 
 
 def insert_events(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         conn.execute(events.insert(), list(rows))
+
+
+def claim_deliveries(
+    conn: sa.Connection, now: datetime, lease_until: datetime, limit: int
+) -> list[Row]:
+    """Lease due events, the oldest pending one of each task only, so a task's events
+    arrive in order; a lease that runs out (a killed worker) makes the event due again."""
+    earlier = events.alias("earlier")
+    due = (
+        sa.select(events.c.seq)
+        .where(events.c.delivery_status == PENDING, events.c.next_delivery_at <= now,
+               ~sa.exists().where(earlier.c.task_id == events.c.task_id,
+                                  earlier.c.seq < events.c.seq,
+                                  earlier.c.delivery_status == PENDING))
+        .order_by(events.c.next_delivery_at).limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        events.update()
+        .where(events.c.seq.in_(due.scalar_subquery()), events.c.delivery_status == PENDING)
+        .values(next_delivery_at=lease_until, delivery_attempts=events.c.delivery_attempts + 1)
+        .returning(events.c.seq, events.c.id, events.c.client_id, events.c.target_url,
+                   events.c.payload, events.c.delivery_attempts)
+    )
+    return list(conn.execute(stmt).all())
+
+
+def record_delivery(
+    conn: sa.Connection, seq: int, attempt_no: int, outcome: webhooks.Next,
+    error: str | None, now: datetime,
+) -> bool:
+    """Store what attempt ``attempt_no`` led to; False if a later attempt owns the event."""
+    values: dict[str, Any] = {"last_delivery_error": error}
+    if outcome.verdict is webhooks.Verdict.RETRY:
+        values["next_delivery_at"] = outcome.retry_at
+    else:
+        values["delivery_status"] = {
+            webhooks.Verdict.DELIVERED: DeliveryStatus.DELIVERED,
+            webhooks.Verdict.GONE: DeliveryStatus.GONE,
+            webhooks.Verdict.GIVE_UP: DeliveryStatus.FAILED,
+        }[outcome.verdict].value
+        values["next_delivery_at"] = None
+        if outcome.verdict is webhooks.Verdict.DELIVERED:
+            values["delivered_at"] = now
+    stmt = events.update().where(
+        events.c.seq == seq, events.c.delivery_status == PENDING,
+        events.c.delivery_attempts == attempt_no,
+    ).values(**values)
+    return bool(conn.execute(stmt).rowcount)
+
+
+def signing_secrets(
+    conn: sa.Connection, client_ids: Iterable[int], now: datetime
+) -> dict[int, list[str]]:
+    """Each client's secrets in use, the current one first; a missing one is made now."""
+    ids = sorted(set(client_ids))
+    for client_id in ids:
+        conn.execute(clients.update().where(
+            clients.c.id == client_id, clients.c.webhook_secret.is_(None)
+        ).values(webhook_secret=webhooks.new_secret()))
+    rows = conn.execute(sa.select(
+        clients.c.id, clients.c.webhook_secret, clients.c.previous_webhook_secret,
+        clients.c.previous_secret_until).where(clients.c.id.in_(ids))).all()
+    return {
+        row.id: [row.webhook_secret] + (
+            [row.previous_webhook_secret] if row.previous_webhook_secret
+            and row.previous_secret_until and row.previous_secret_until > now else [])
+        for row in rows
+    }
+
+
+def rotate_secret(
+    conn: sa.Connection, client_id: int, now: datetime, overlap_s: float
+) -> str | None:
+    """A new current secret; the old one still signs for ``overlap_s``. None: no client."""
+    secret = webhooks.new_secret()
+    stmt = clients.update().where(clients.c.id == client_id).values(
+        previous_webhook_secret=clients.c.webhook_secret,
+        previous_secret_until=now + timedelta(seconds=overlap_s),
+        webhook_secret=secret,
+    )
+    return secret if conn.execute(stmt).rowcount else None
+
+
+def stream_after(conn: sa.Connection, client_id: int, after_seq: int, limit: int) -> list[Row]:
+    """The client's events after ``after_seq`` that no open transaction can precede."""
+    stmt = (
+        sa.select(events.c.seq, events.c.type, events.c.payload)
+        .where(events.c.client_id == client_id, events.c.seq > after_seq)
+        .order_by(events.c.seq).limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.where(events.c.xact_id < sa.text(
+            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+    return list(conn.execute(stmt).all())
+
+
+def task_events(conn: sa.Connection, client_id: int, task_id: int) -> list[Row]:
+    stmt = (
+        sa.select(events).where(events.c.client_id == client_id, events.c.task_id == task_id)
+        .order_by(events.c.seq)
+    )
+    return list(conn.execute(stmt).all())

@@ -1,0 +1,121 @@
+"""Events: the per-client server-sent event stream, a task's deliveries, webhook secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from api import schemas
+from api.auth import Principal, require
+from api.errors import ApiError
+from api.routes_tasks import ClientId, SchedulerId, TaskId
+from models import clock, timefmt
+from models.access import Scope
+from models.repository import events_repo, tasks_repo
+
+router = APIRouter()
+STREAM_POLL_INTERVAL_S = 0.5
+STREAM_KEEPALIVE_S = 15.0
+STREAM_BATCH_MAX = 500
+EventReader = Annotated[Principal, Depends(require(Scope.EVENTS_READ))]
+Reader = Annotated[Principal, Depends(require(Scope.TASKS_READ))]
+Writer = Annotated[Principal, Depends(require(Scope.TASKS_WRITE))]
+
+
+@router.get("/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}},
+                       **schemas.error_responses(400, 403)})
+async def event_stream(
+    request: Request, who: EventReader,
+    last_event_id: Annotated[str | None, Header(pattern=r"^[0-9]{1,18}$")] = None,
+    follow: Annotated[bool, Query(description="false: send what there is, then close")] = True,
+) -> StreamingResponse:
+    """The token's client's events as server-sent events; resume with `Last-Event-ID`."""
+    engine: sa.Engine = request.app.state.engine
+    return StreamingResponse(
+        _stream(request, engine, who.client_id, int(last_event_id or 0), follow),
+        media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+async def _stream(
+    request: Request, engine: sa.Engine, client_id: int, after: int, follow: bool
+) -> AsyncIterator[str]:
+    idle_s = 0.0
+    while not await request.is_disconnected():
+        rows = await run_in_threadpool(_read, engine, client_id, after)
+        for row in rows:
+            after = row.seq
+            yield f"id: {row.seq}\nevent: {row.type}\ndata: {json.dumps(row.payload)}\n\n"
+        if rows:
+            idle_s = 0.0
+            continue
+        if not follow:
+            return
+        if idle_s >= STREAM_KEEPALIVE_S:
+            idle_s = 0.0
+            yield ": keep-alive\n\n"
+        await asyncio.sleep(STREAM_POLL_INTERVAL_S)
+        idle_s += STREAM_POLL_INTERVAL_S
+
+
+def _read(engine: sa.Engine, client_id: int, after: int) -> list[Any]:
+    with engine.connect() as conn:
+        return events_repo.stream_after(conn, client_id, after, STREAM_BATCH_MAX)
+
+
+@router.get("/client/{client_id}/task_scheduler/{scheduler_id}/task/{task_id}/events",
+            response_model=list[schemas.TaskEventOut],
+            responses=schemas.error_responses(400, 403, 404))
+def task_events(
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, task_id: TaskId,
+    who: Reader,
+) -> list[dict[str, Any]]:
+    """Every event of a task with its webhook delivery: where a final failure shows."""
+    who.own(client_id)
+    engine: sa.Engine = request.app.state.engine
+    with engine.connect() as conn:
+        task = tasks_repo.find_task(conn, client_id, task_id)
+        if task is None or task.scheduler_id != scheduler_id:
+            raise ApiError(404, f"task_id: task {task_id} not found in scheduler {scheduler_id}")
+        rows = events_repo.task_events(conn, client_id, task_id)
+    return [{
+        "id": r.id, "type": r.type, "attempt_no": r.attempt_no,
+        "time": timefmt.format(r.created_at), "target_url": r.target_url,
+        "delivery_status": r.delivery_status, "delivery_attempts": r.delivery_attempts,
+        "delivered_at": timefmt.format(r.delivered_at),
+        "last_delivery_error": r.last_delivery_error,
+    } for r in rows]
+
+
+@router.get("/client/{client_id}/webhook_secret", response_model=schemas.WebhookSecrets,
+            responses=schemas.error_responses(400, 403, 404))
+def webhook_secrets(request: Request, client_id: ClientId, who: EventReader) -> dict[str, Any]:
+    """The secrets webhooks are signed with now, the current one first."""
+    who.own(client_id)
+    engine: sa.Engine = request.app.state.engine
+    with engine.begin() as conn:
+        secrets = events_repo.signing_secrets(conn, [client_id], clock.now())
+    return {"secrets": secrets.get(client_id, [])}
+
+
+@router.post("/client/{client_id}/webhook_secret/rotate", response_model=schemas.WebhookSecrets,
+             responses=schemas.error_responses(400, 403, 404))
+def rotate_webhook_secret(
+    request: Request, client_id: ClientId, who: Writer
+) -> dict[str, Any]:
+    """A new secret; webhooks carry both signatures until the overlap has passed."""
+    who.own(client_id)
+    engine: sa.Engine = request.app.state.engine
+    now = clock.now()
+    with engine.begin() as conn:
+        events_repo.rotate_secret(conn, client_id, now,
+                                  request.app.state.settings.webhook_secret_overlap_s)
+        secrets = events_repo.signing_secrets(conn, [client_id], now)
+    return {"secrets": secrets.get(client_id, [])}

@@ -10,6 +10,7 @@ def _settings(
     dispatch_interval_s: float = 1,
     poll_calls_interval_s: float = 2,
     reap_interval_s: float = 5,
+    deliver_events_interval_s: float = 3,
 ) -> Settings:
     return Settings(
         database_url="sqlite://",
@@ -17,18 +18,22 @@ def _settings(
         dispatch_interval_s=dispatch_interval_s,
         poll_calls_interval_s=poll_calls_interval_s,
         reap_interval_s=reap_interval_s,
+        deliver_events_interval_s=deliver_events_interval_s,
     )
 
 
 def test_schedule_entries() -> None:
     schedule = beat.schedule(_settings())
-    assert set(schedule) == {"dispatch", "poll-calls", "reap"}
+    assert set(schedule) == {"dispatch", "poll-calls", "reap", "deliver-events"}
     assert schedule["dispatch"]["task"] == "scheduler.dispatch" == beat.DISPATCH_TASK
     assert schedule["poll-calls"]["task"] == "worker.poll_calls" == beat.POLL_CALLS_TASK
     assert schedule["reap"]["task"] == "scheduler.reap" == beat.REAP_TASK
     assert schedule["dispatch"]["schedule"] == 1
     assert schedule["poll-calls"]["schedule"] == 2
     assert schedule["reap"]["schedule"] == 5
+    assert schedule["deliver-events"]["task"] == "worker.deliver_events"
+    assert schedule["deliver-events"]["task"] == beat.DELIVER_EVENTS_TASK
+    assert schedule["deliver-events"]["schedule"] == 3
 
 
 def test_schedule_follows_settings() -> None:
@@ -51,6 +56,7 @@ def test_ticks_expire_after_their_interval_but_not_under_a_second(
             dispatch_interval_s=interval,
             poll_calls_interval_s=interval,
             reap_interval_s=interval,
+            deliver_events_interval_s=interval,
         )
     )
     for entry in schedule.values():

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import errors, routes_events, routes_tasks, schemas
+from api import errors, routes_events, routes_jobs, routes_tasks, schemas
 from api.auth import RateLimiter
 from api.nudge import Nudger
 from models import db
@@ -34,6 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(routes_tasks.router)
     app.include_router(routes_events.router)
+    app.include_router(routes_jobs.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -20,6 +20,7 @@ from models.repository import access_repo
 class Principal:
     client_id: int
     scopes: frozenset[Scope]
+    token_id: int | None = None
 
     def own(self, client_id: int) -> None:
         """Another client's rows do not exist for this token: 404, never their data."""
@@ -62,7 +63,8 @@ def authenticate(request: Request) -> Principal:
                        headers={"WWW-Authenticate": "Bearer"})
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.check(found.client_id)
-    return Principal(found.client_id, frozenset(Scope(s) for s in found.scopes.split(",")))
+    scopes = frozenset(Scope(s) for s in found.scopes.split(","))
+    return Principal(found.client_id, scopes, found.id)
 
 
 def require(scope: Scope) -> Callable[[Request], Principal]:

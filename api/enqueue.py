@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,6 +90,8 @@ def add_tasks(
     *,
     max_tasks: int,
     nudge: Callable[[], None] | None = None,
+    tracking_id: str | None = None,
+    created_by: str | None = None,
 ) -> AddedJob:
     """Validate every task, store them and their job in one transaction, return them stored.
 
@@ -99,7 +102,9 @@ def add_tasks(
     with engine.begin() as conn:
         if access_repo.get_scheduler(conn, client_id, scheduler_id) is None:
             raise UnknownScheduler(scheduler_id)
-        job_id = tasks_repo.insert_job(conn, client_id, scheduler_id, len(new_tasks), now)
+        job_id = tasks_repo.insert_job(
+            conn, client_id, scheduler_id, len(new_tasks), now,
+            tracking_id=tracking_id or f"RINGBACK_{uuid.uuid4()}", created_by=created_by)
         rows = tasks_repo.insert_tasks(conn, client_id, scheduler_id, job_id, new_tasks, now)
     if nudge is not None and any(t.start_time_utc is None or t.start_time_utc <= now
                                  for t in new_tasks):

@@ -25,5 +25,11 @@ class Nudger:
                 beat.DISPATCH_TASK, queue=beat.TICKS_QUEUE, expires=NUDGE_EXPIRES_S, retry=False
             )
 
+    def send_action(self, action_id: int) -> None:
+        """Ask a worker to apply an accepted action; the sweep applies it if this is lost."""
+        with contextlib.suppress(Exception):
+            self._app.send_task(beat.APPLY_ACTION_TASK, args=(action_id,),
+                                queue=beat.TICKS_QUEUE, retry=False)
+
     def close(self) -> None:
         self._app.close()

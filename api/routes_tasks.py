@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api import body, enqueue, schemas, stats
 from api.auth import Principal, require
+from api.concurrency import threaded
 from api.errors import ApiError
 from models import clock, views
 from models.access import Scope
@@ -43,7 +44,7 @@ def _settings(request: Request) -> Settings:
 async def create_scheduler(request: Request, client_id: ClientId, who: Writer) -> JSONResponse:
     who.own(client_id)
     raw = await body.read_json(request, _settings(request).max_request_bytes)
-    created = await _threaded(enqueue.create_scheduler, _engine(request), client_id, raw,
+    created = await threaded(enqueue.create_scheduler, _engine(request), client_id, raw,
                               clock.now())
     return JSONResponse(created, status_code=201)
 
@@ -65,7 +66,7 @@ async def update_scheduler(
 ) -> JSONResponse:
     who.own(client_id)
     raw = await body.read_json(request, _settings(request).max_request_bytes)
-    updated = await _threaded(enqueue.update_scheduler, _engine(request), client_id,
+    updated = await threaded(enqueue.update_scheduler, _engine(request), client_id,
                               scheduler_id, raw)
     return JSONResponse(updated)
 
@@ -96,9 +97,10 @@ async def add_tasks(
         raise ApiError(400, f"{unknown[0]}: is not a known field")
     if isinstance(raw.get("tasks"), list) and len(raw["tasks"]) > settings.max_tasks_per_request:
         raise ApiError(413, f"tasks: at most {settings.max_tasks_per_request} tasks per request")
-    added = await _threaded(
+    added = await threaded(
         enqueue.add_tasks, _engine(request), client_id, scheduler_id, raw.get("tasks"),
         clock.now(), max_tasks=settings.max_tasks_per_request, nudge=request.app.state.nudger,
+        tracking_id=_tracking_id(request), created_by=f"token:{who.token_id}",
     )
     return JSONResponse({"job_id": added.job_id, "tasks": added.tasks}, status_code=201)
 
@@ -134,7 +136,7 @@ def list_tasks(
     return {"tasks": [views.task_object(r._mapping) for r in rows], "next_cursor": next_cursor}
 
 
-async def _threaded(function: Any, *args: Any, **kwargs: Any) -> Any:
-    # Database work runs off the event loop, as FastAPI does for plain `def` routes.
-    from starlette.concurrency import run_in_threadpool
-    return await run_in_threadpool(function, *args, **kwargs)
+def _tracking_id(request: Request) -> str | None:
+    """The seed's `TrackingID` header, kept on the job (one is made up when absent)."""
+    value = request.headers.get("trackingid", "").strip()
+    return value[:100] or None

@@ -114,6 +114,7 @@ class SchedulerOut(BaseModel):
     asr_window: int
     asr_min_attempts: int
     asr_pause: int
+    paused: bool = Field(description="paused scheduler-wide: nothing new is dialled")
 
 
 class SchedulerStats(BaseModel):
@@ -141,7 +142,6 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (AddTasksIn, SchedulerIn, SchedulerPatch)
 
 
 def request_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -168,3 +168,86 @@ class TaskEventOut(BaseModel):
 
 class WebhookSecrets(BaseModel):
     secrets: list[str] = Field(description="signing secrets in use, the current one first")
+
+
+class JobStep(BaseModel):
+    id: str
+    name: str
+    startTime: str | None
+    endTime: str | None
+    lastUpdated: str | None
+    statusMessage: str
+    exitCode: str
+    timeElapsed: str
+
+
+class JobExecution(BaseModel):
+    id: str
+    startTime: str | None
+    endTime: str | None
+    lastUpdated: str | None
+    statusMessage: str
+    exitCode: str
+    createdTime: str | None
+    timeElapsed: str
+    stepExecutionStatuses: list[JobStep]
+
+
+class JobCounts(BaseModel):
+    totalTasks: int
+    tasksSucceeded: int
+    tasksFailed: int
+    tasksCancelled: int
+    tasksPending: int
+
+
+class JobDocument(BaseModel):
+    name: str
+    id: str
+    jobType: str
+    status: str = Field(description="Scheduled, Running, Completed, Failed, Paused, Cancelled")
+    trackingId: str | None
+    sourceUserId: str | None
+    sourceCustomerId: str
+    targetCustomerId: str
+    instanceId: int
+    jobExecutionStatus: list[JobExecution]
+    latestExecutionStatus: str | None
+    latestExecutionExitCode: str | None
+    counts: JobCounts
+
+
+class JobPage(BaseModel):
+    jobs: list[JobDocument]
+    next_cursor: str | None
+
+
+class BatchPauseIn(BaseModel):
+    id: str = Field(description="the batch (job) to suspend")
+
+
+class BatchResult(BaseModel):
+    resultCode: str
+    resultDesc: str
+    returnCode: str
+    returnDesc: str
+
+
+class RescheduleRecordIn(BaseModel):
+    operationName: str = Field(pattern="^RescheduleRecord$")
+    applicationId: int = Field(ge=0)
+    campaignName: str = Field(min_length=1, max_length=500)
+    callbackType: str = Field(pattern="^(Personal|Campaign)$")
+    timestamp: int = Field(ge=0, le=253402300799, description="epoch seconds")
+    devicePath: str = Field(min_length=1, max_length=500)
+    referenceId: str | None = Field(None, min_length=1, max_length=500)
+
+
+class RecordResult(BaseModel):
+    statusCode: int
+    statusMessage: str | None = None
+
+
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (
+    AddTasksIn, SchedulerIn, SchedulerPatch, BatchPauseIn, RescheduleRecordIn,
+)

@@ -57,3 +57,34 @@ def task_event(
             "task": views.task_object(task),
         },
     }
+
+
+class RecordEvent(StrEnum):
+    RESCHEDULE_ACKNOWLEDGE = "ScheduledRecordRescheduleAcknowledge"
+    RESCHEDULE_ERROR = "ScheduledRecordRescheduleError"
+
+
+def record_event(
+    kind: RecordEvent, task: Mapping[Any, Any], params: Mapping[str, Any], detail: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The "reschedule record" acknowledgement, carrying the request's referenceId; it is
+    posted to the task's `url_after` and published on the client's stream."""
+    event_id = new_event_id()
+    target = task["url_after"]
+    record = {"recordHandle": task["id"], "applicationId": params.get("applicationId"),
+              "campaignName": params.get("campaignName"), "devicePath": params.get("devicePath"),
+              "callbackType": params.get("callbackType"), "timestamp": params.get("timestamp")}
+    return {
+        "id": event_id, "client_id": task["client_id"], "task_id": task["id"],
+        "job_id": task["job_id"], "type": kind.value, "attempt_no": None,
+        "target_url": target, "created_at": now,
+        "delivery_status": (DeliveryStatus.PENDING if target else DeliveryStatus.NONE).value,
+        "next_delivery_at": now if target else None,
+        "payload": {
+            "id": event_id, "type": kind.value, "time": timefmt.format(now),
+            "messageType": "OutboundRecordMessage", "notificationType": kind.value,
+            "referenceId": params.get("referenceId"), "record": record, "detail": detail,
+            "task": views.task_object(task),
+        },
+    }

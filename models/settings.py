@@ -38,6 +38,8 @@ class Settings(BaseSettings):
 
     dispatch_interval_s: float = 1.0
     reap_interval_s: float = 5.0
+    # An accepted action not applied by then (its message was lost) is applied by the sweep.
+    action_sweep_after_s: float = 10.0
     poll_calls_interval_s: float = 1.0
     dispatch_batch_max: int = 1000
     beat_schedule_file: Path | None = None

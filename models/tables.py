@@ -79,6 +79,8 @@ schedulers = sa.Table(
     # measuring starts again once it has ended.
     sa.Column("asr_hold_until", UtcDateTime, nullable=True),
     sa.Column("asr_measure_from", UtcDateTime, nullable=True),
+    # A scheduler-wide pause: dispatch starts nothing here until it is resumed.
+    sa.Column("paused_at", UtcDateTime, nullable=True),
     sa.UniqueConstraint("client_id", "name"),
 )
 
@@ -103,6 +105,7 @@ jobs = sa.Table(
     sa.Column("name", sa.String(200), nullable=False, server_default=""),
     sa.Column("status", sa.String(20), nullable=False, server_default=JobStatus.SCHEDULED.value),
     sa.Column("tracking_id", sa.String(100), nullable=True),
+    sa.Column("created_by", sa.String(100), nullable=True),  # the token that added it
     # Counters kept by the same UPDATE that ends a task, so the last one knows it is last.
     sa.Column("tasks_total", sa.Integer, nullable=False),
     sa.Column("tasks_final", sa.Integer, nullable=False, server_default="0"),
@@ -149,6 +152,9 @@ tasks = sa.Table(
     sa.Column("finish_comment", sa.Text, nullable=True),
     sa.Column("cdr", sa.String(64), nullable=True),
     sa.Column("attempts_made", sa.Integer, nullable=False, server_default="0"),
+    # Tries made before the job's current execution: a restart gives `try_count` anew
+    # while attempt numbers keep counting up (they are unique per task).
+    sa.Column("tries_before_execution", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", UtcDateTime, nullable=True),
     sa.Column("create_date_utc", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
@@ -240,4 +246,26 @@ events = sa.Table(
         postgresql_where=sa.text("delivery_status = 'pending'"),
         sqlite_where=sa.text("delivery_status = 'pending'"),
     ),
+)
+
+# Operator actions (job control, record reschedules): written with the change the API
+# answers from, applied to the tasks by the worker, swept up if their message is lost.
+actions = sa.Table(
+    "actions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("job_id", sa.ForeignKey("jobs.id"), nullable=True),
+    sa.Column("task_id", sa.ForeignKey("tasks.id"), nullable=True),
+    sa.Column("from_status", sa.String(20), nullable=True),
+    sa.Column("params", sa.JSON, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("result", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("applied_at", UtcDateTime, nullable=True),
+    sa.Index("ix_actions_pending", "created_at",
+             postgresql_where=sa.text("status = 'pending'"),
+             sqlite_where=sa.text("status = 'pending'")),
+    sa.Index("ix_actions_job", "job_id", "id"),
 )

@@ -29,6 +29,9 @@ class TaskTrigger(StrEnum):
     RESUME = "resume"
     CANCEL = "cancel"
     REARM = "rearm"  # a restart gives a failed task its tries again
+    PAUSE_AFTER_TRY = "pause_after_try"  # a try ended while its job was paused
+    CANCEL_AFTER_TRY = "cancel_after_try"  # a try ended while its job was cancelled
+    RESCHEDULE = "reschedule"  # the "reschedule record" page moved its start
 
 
 class FinishResult(StrEnum):
@@ -55,6 +58,9 @@ TRANSITIONS: dict[TaskTrigger, tuple[frozenset[TaskStatus], TaskStatus]] = {
     TaskTrigger.RESUME: (frozenset({S.PAUSED}), S.SCHEDULED),
     TaskTrigger.CANCEL: (WAITING | {S.PAUSED}, S.CANCELLED),
     TaskTrigger.REARM: (frozenset({S.FINISHED}), S.SCHEDULED),
+    TaskTrigger.PAUSE_AFTER_TRY: (frozenset({S.EXECUTED}), S.PAUSED),
+    TaskTrigger.CANCEL_AFTER_TRY: (frozenset({S.EXECUTED}), S.CANCELLED),
+    TaskTrigger.RESCHEDULE: (WAITING, S.SCHEDULED),
 }
 
 

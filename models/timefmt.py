@@ -23,3 +23,24 @@ def format(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).strftime(SEED_TIME_FORMAT)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with milliseconds, as the job status page writes times."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
+        f"{moment.microsecond // 1000:03d}Z")
+
+
+def iso_duration(seconds: float) -> str:
+    """ISO 8601 duration: ``PT7.22S``, ``PT1H2M3.5S``."""
+    seconds = max(0.0, seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "PT"
+    if hours:
+        text += f"{int(hours)}H"
+    if minutes:
+        text += f"{int(minutes)}M"
+    return text + f"{round(secs, 2):g}S"

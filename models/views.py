@@ -37,4 +37,5 @@ def scheduler_object(row: Mapping[Any, Any]) -> dict[str, Any]:
         "concurrent_task_limit": row["concurrent_task_limit"], "interval": row["interval_s"],
         "asr_threshold": row["asr_threshold"], "asr_window": row["asr_window"],
         "asr_min_attempts": row["asr_min_attempts"], "asr_pause": row["asr_pause_s"],
+        "paused": row["paused_at"] is not None,
     }

@@ -10,6 +10,8 @@ DISPATCH_TASK = "scheduler.dispatch"
 REAP_TASK = "scheduler.reap"
 POLL_CALLS_TASK = "worker.poll_calls"
 DELIVER_EVENTS_TASK = "worker.deliver_events"
+APPLY_ACTION_TASK = "worker.apply_action"
+SWEEP_ACTIONS_TASK = "worker.sweep_actions"
 PLACE_CALL_TASK = "worker.place_call"
 CALLS_QUEUE = "ringback.calls"
 TICKS_QUEUE = "ringback.ticks"
@@ -25,4 +27,5 @@ def schedule(settings: Settings) -> dict[str, Any]:
         "poll-calls": every(POLL_CALLS_TASK, settings.poll_calls_interval_s),
         "reap": every(REAP_TASK, settings.reap_interval_s),
         "deliver-events": every(DELIVER_EVENTS_TASK, settings.deliver_events_interval_s),
+        "sweep-actions": every(SWEEP_ACTIONS_TASK, settings.reap_interval_s),
     }

@@ -8,9 +8,16 @@ import sqlalchemy as sa
 
 from models import events, job_state, retry
 from models.events import EventType
+from models.job_state import JobStatus
 from models.outcome import LOST_DESCRIPTION, CallOutcome
 from models.repository import attempts_repo, common, events_repo, tasks_repo
-from models.task_state import FinishResult
+from models.task_state import FinishResult, TaskTrigger
+
+# A try that would be retried while its job is paused or cancelled waits or ends instead.
+HELD_RETRY: dict[JobStatus, TaskTrigger] = {
+    JobStatus.PAUSED: TaskTrigger.PAUSE_AFTER_TRY,
+    JobStatus.CANCELLED: TaskTrigger.CANCEL_AFTER_TRY,
+}
 
 
 def complete_attempt(
@@ -25,17 +32,28 @@ def complete_attempt(
         decision = retry.decide(
             connected=outcome is not None and outcome.connected,
             description=outcome.describe() if outcome else LOST_DESCRIPTION,
-            attempt_no=attempt.attempt_no,
+            attempt_no=try_in_execution(attempt.attempt_no, task),
             try_count=task.try_count,
             try_again_pause_s=task.try_again_pause,
             now=now,
         )
+        trigger = decision.verdict.trigger
+        if decision.verdict is retry.Verdict.RETRY:
+            job_status = JobStatus(tasks_repo.job_status_of(conn, task.job_id))
+            trigger = HELD_RETRY.get(job_status, trigger)
         updated = tasks_repo.apply_task_trigger(
-            conn, task.id, decision.verdict.trigger, now, **_task_fields(decision, outcome)
+            conn, task.id, trigger, now, **_task_fields(decision, outcome)
         )
-        if updated is not None and decision.verdict is not retry.Verdict.RETRY:
+        if updated is not None and trigger is TaskTrigger.CANCEL_AFTER_TRY:
+            tasks_repo.count_final_task(conn, task.job_id, False, now)
+        elif updated is not None and decision.verdict is not retry.Verdict.RETRY:
             _finish_task(conn, updated, decision.verdict, attempt.attempt_no, now)
     return True
+
+
+def try_in_execution(attempt_no: int, task: common.Row) -> int:
+    """The try's number within the job's current execution (a restart starts again at 1)."""
+    return int(attempt_no - task.tries_before_execution)
 
 
 def _task_fields(decision: retry.Decision, outcome: CallOutcome | None) -> dict[str, object]:

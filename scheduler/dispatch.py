@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from models import pacing
 from models.job_state import JobTrigger
 from models.repository import access_repo, attempts_repo, common, tasks_repo
+from models.task_state import TaskTrigger
 
 SendAttempts = Callable[[Sequence[int]], None]
 Clock = Callable[[], datetime]
@@ -56,7 +57,8 @@ def dispatch_scheduler(
         )
         # Read after the history: every try it saw end ended before the claims made now.
         now = clock()
-        decision = pacing.decide(settings, history, now)
+        decision = (pacing.Decision(0, TaskTrigger.PAUSE) if scheduler.paused_at is not None
+                    else pacing.decide(settings, history, now))
         if decision.new_asr_hold_until is not None:
             access_repo.start_asr_hold(conn, scheduler_id, decision.new_asr_hold_until)
         limit = min(batch_max, decision.slots)

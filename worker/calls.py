@@ -24,7 +24,8 @@ def place_call(runtime: Runtime, attempt_id: int) -> bool:
         if attempt is None:
             return False
         task = tasks_repo.load_task(conn, attempt.task_id)
-        kind = EventType.BEFORE if attempt.attempt_no == 1 else EventType.BEFORE_AGAIN
+        first = completion.try_in_execution(attempt.attempt_no, task) == 1
+        kind = EventType.BEFORE if first else EventType.BEFORE_AGAIN
         events_repo.insert_events(
             conn, [events.task_event(kind, task._mapping, attempt.attempt_no, now)]
         )

@@ -41,6 +41,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             beat.REAP_TASK: {"queue": beat.TICKS_QUEUE},
             beat.POLL_CALLS_TASK: {"queue": beat.TICKS_QUEUE},
             beat.DELIVER_EVENTS_TASK: {"queue": beat.TICKS_QUEUE},
+            beat.APPLY_ACTION_TASK: {"queue": beat.TICKS_QUEUE},
+            beat.SWEEP_ACTIONS_TASK: {"queue": beat.TICKS_QUEUE},
         },
         "worker_send_task_events": True,
         "task_send_sent_event": True,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from models import clock
 from scheduler import beat, dispatch, reaper
-from worker import calls, delivery, runtime
+from worker import calls, delivery, job_control, runtime
 from worker.celery_app import app
 
 
@@ -50,3 +50,14 @@ def reap() -> dict[str, int]:
 @app.task(name=beat.DELIVER_EVENTS_TASK)
 def deliver_events() -> int:
     return delivery.deliver_events(runtime.current())
+
+
+@app.task(name=beat.APPLY_ACTION_TASK)
+def apply_action(action_id: int) -> int:
+    return job_control.apply_action(runtime.current().engine, action_id, clock.now())
+
+
+@app.task(name=beat.SWEEP_ACTIONS_TASK)
+def sweep_actions() -> int:
+    rt = runtime.current()
+    return job_control.sweep(rt.engine, clock.now(), rt.settings.action_sweep_after_s)

@@ -70,7 +70,18 @@ def insert_token(
 
 
 def find_token(conn: sa.Connection, token_hash: str) -> Row | None:
-    stmt = sa.select(tokens.c.client_id, tokens.c.scopes).where(
+    stmt = sa.select(tokens.c.id, tokens.c.client_id, tokens.c.scopes).where(
         tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None)
+    )
+    return conn.execute(stmt).first()
+
+
+def set_scheduler_paused(
+    conn: sa.Connection, client_id: int, scheduler_id: int, paused_at: datetime | None
+) -> Row | None:
+    stmt = (
+        schedulers.update()
+        .where(schedulers.c.id == scheduler_id, schedulers.c.client_id == client_id)
+        .values(paused_at=paused_at).returning(*schedulers.c)
     )
     return conn.execute(stmt).first()

@@ -17,13 +17,21 @@ from models.task_state import TaskStatus, TaskTrigger
 from models.validation import NewTask
 
 
+def _job_diallable() -> sa.ColumnElement[bool]:
+    """The task's job accepts new tries: a pause or cancel is true the moment it is answered."""
+    return sa.exists().where(jobs.c.id == tasks.c.job_id,
+                             jobs.c.status.in_(job_state.DIALLABLE))
+
+
 def insert_job(
-    conn: sa.Connection, client_id: int, scheduler_id: int, tasks_total: int, now: datetime
+    conn: sa.Connection, client_id: int, scheduler_id: int, tasks_total: int, now: datetime,
+    *, tracking_id: str | None = None, created_by: str | None = None,
 ) -> int:
     job_id = int(conn.execute(
         jobs.insert().returning(jobs.c.id),
         {"client_id": client_id, "scheduler_id": scheduler_id, "tasks_total": tasks_total,
-         "status": JobStatus.SCHEDULED.value, "created_at": now, "updated_at": now},
+         "status": JobStatus.SCHEDULED.value, "created_at": now, "updated_at": now,
+         "tracking_id": tracking_id, "created_by": created_by},
     ).scalar_one())
     conn.execute(job_executions.insert(), {
         "job_id": job_id, "execution_no": 1, "status": JobStatus.SCHEDULED.value,
@@ -75,7 +83,7 @@ def claim_due_tasks(conn: sa.Connection, scheduler_id: int, now: datetime, limit
         sa.select(tasks.c.id)
         .where(tasks.c.scheduler_id == scheduler_id,
                tasks.c.status.in_(task_state.allowed_from(TaskTrigger.CLAIM)),
-               tasks.c.next_attempt_at <= now)
+               tasks.c.next_attempt_at <= now, _job_diallable())
         .order_by(tasks.c.next_attempt_at, tasks.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -116,9 +124,15 @@ def apply_job_trigger(
         .values(status=job_state.target(trigger).value, updated_at=now)
     )
     changed = conn.execute(stmt).rowcount
+    # Only the latest execution: a restart leaves the earlier ones as they ended.
+    earlier = job_executions.alias("earlier")
+    latest = (
+        sa.select(sa.func.max(earlier.c.execution_no))
+        .where(earlier.c.job_id == job_executions.c.job_id).scalar_subquery()
+    )
     conn.execute(
         job_executions.update()
-        .where(job_executions.c.job_id.in_(ids),
+        .where(job_executions.c.job_id.in_(ids), job_executions.c.execution_no == latest,
                job_executions.c.status.in_(job_state.allowed_from(trigger)))
         .values(status=job_state.target(trigger).value, updated_at=now,
                 **_execution_times(trigger, now))
@@ -167,7 +181,7 @@ def hold_due_tasks(
         .where(tasks.c.scheduler_id == scheduler_id,
                tasks.c.status.in_(task_state.allowed_from(trigger)),
                tasks.c.status != target,
-               tasks.c.next_attempt_at <= now)
+               tasks.c.next_attempt_at <= now, _job_diallable())
         .values(status=target, updated_at=now)
     )
     return int(conn.execute(stmt).rowcount)
@@ -179,3 +193,40 @@ def count_by_status(conn: sa.Connection, scheduler_id: int) -> dict[str, int]:
         .where(tasks.c.scheduler_id == scheduler_id).group_by(tasks.c.status)
     )
     return {str(status): int(n) for status, n in conn.execute(stmt).all()}
+
+
+def apply_to_job_tasks(
+    conn: sa.Connection, job_id: int, trigger: TaskTrigger, now: datetime,
+    *, only_failed: bool = False, **values: Any,
+) -> int:
+    """Guarded bulk change of a job's tasks (job control); returns how many changed."""
+    stmt = tasks.update().where(
+        tasks.c.job_id == job_id, tasks.c.status.in_(task_state.allowed_from(trigger))
+    )
+    if only_failed:
+        stmt = stmt.where(tasks.c.finish_result == "failed")
+    stmt = stmt.values(status=task_state.target(trigger).value, updated_at=now, **values)
+    return int(conn.execute(stmt).rowcount)
+
+
+def job_status_of(conn: sa.Connection, job_id: int) -> str:
+    return str(conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id)).scalar_one())
+
+
+def rearm_failed_tasks(conn: sa.Connection, job_id: int, now: datetime) -> int:
+    """A new execution for a job's failed tasks: all their tries again, due now."""
+    return apply_to_job_tasks(
+        conn, job_id, TaskTrigger.REARM, now, only_failed=True,
+        tries_before_execution=tasks.c.attempts_made, finish_result=None,
+        finish_comment=None, cdr=None, next_attempt_at=now,
+    )
+
+
+def resume_scheduler_tasks(conn: sa.Connection, scheduler_id: int, now: datetime) -> int:
+    """A scheduler resumed: its paused tasks go back to waiting, except a paused job's."""
+    stmt = tasks.update().where(
+        tasks.c.scheduler_id == scheduler_id,
+        tasks.c.status.in_(task_state.allowed_from(TaskTrigger.RESUME)),
+        _job_diallable(),
+    ).values(status=task_state.target(TaskTrigger.RESUME).value, updated_at=now)
+    return int(conn.execute(stmt).rowcount)

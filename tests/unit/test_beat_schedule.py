@@ -24,7 +24,10 @@ def _settings(
 
 def test_schedule_entries() -> None:
     schedule = beat.schedule(_settings())
-    assert set(schedule) == {"dispatch", "poll-calls", "reap", "deliver-events"}
+    assert set(schedule) == {"dispatch", "poll-calls", "reap", "deliver-events",
+                             "sweep-actions"}
+    assert schedule["sweep-actions"]["task"] == "worker.sweep_actions"
+    assert schedule["sweep-actions"]["schedule"] == 5
     assert schedule["dispatch"]["task"] == "scheduler.dispatch" == beat.DISPATCH_TASK
     assert schedule["poll-calls"]["task"] == "worker.poll_calls" == beat.POLL_CALLS_TASK
     assert schedule["reap"]["task"] == "scheduler.reap" == beat.REAP_TASK

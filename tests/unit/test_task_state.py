@@ -25,6 +25,9 @@ EXPECTED: dict[TaskTrigger, tuple[set[TaskStatus], TaskStatus]] = {
     T.RESUME: ({S.PAUSED}, S.SCHEDULED),
     T.CANCEL: (_WAITING | {S.PAUSED}, S.CANCELLED),
     T.REARM: ({S.FINISHED}, S.SCHEDULED),
+    T.PAUSE_AFTER_TRY: ({S.EXECUTED}, S.PAUSED),
+    T.CANCEL_AFTER_TRY: ({S.EXECUTED}, S.CANCELLED),
+    T.RESCHEDULE: (set(_WAITING), S.SCHEDULED),
 }
 
 
@@ -115,6 +118,9 @@ def test_waiting_is_exactly_the_five_waiting_statuses() -> None:
         (T.RESUME, "resume"),
         (T.CANCEL, "cancel"),
         (T.REARM, "rearm"),
+        (T.PAUSE_AFTER_TRY, "pause_after_try"),
+        (T.CANCEL_AFTER_TRY, "cancel_after_try"),
+        (T.RESCHEDULE, "reschedule"),
         (task_state.FinishResult.SUCCESS, "success"),
         (task_state.FinishResult.FAILED, "failed"),
     ],
@@ -130,5 +136,5 @@ def test_enum_values_are_the_stored_strings(
 
 def test_every_enum_member_has_a_stored_string_listed() -> None:
     assert len(TaskStatus) == 9
-    assert len(TaskTrigger) == 11
+    assert len(TaskTrigger) == 14
     assert len(task_state.FinishResult) == 2

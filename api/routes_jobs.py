@@ -1,0 +1,148 @@
+"""Job control and job status: the "change job status", "suspend a call batch", "reschedule
+record" and "get job status" pages, and scheduler-wide pause and resume."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api import body, job_control, schemas
+from api.auth import Principal, require
+from api.concurrency import threaded
+from api.errors import ApiError
+from api.routes_tasks import ClientId, SchedulerId
+from models import clock, job_state, record_input
+from models.access import Scope
+from models.repository import jobs_repo
+from models.validation import InvalidInput
+
+router = APIRouter()
+Controller = Annotated[Principal, Depends(require(Scope.JOBS_CONTROL))]
+Reader = Annotated[Principal, Depends(require(Scope.JOBS_READ))]
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+MAX_PAGE = 1000
+
+
+def _engine(request: Request) -> sa.Engine:
+    engine: sa.Engine = request.app.state.engine
+    return engine
+
+
+def _send(request: Request) -> job_control.SendAction:
+    return request.app.state.nudger.send_action  # type: ignore[no-any-return]
+
+
+@router.post("/interactions/jobs/{job_id}/{action}", status_code=204,
+             response_class=Response,
+             responses=schemas.error_responses(400, 403, 404, 409))
+def change_job_status(
+    request: Request, job_id: JobId, action: str, who: Controller
+) -> Response:
+    """cancel, pause, restart (and resume, which the seeds imply) as DESIGN.md's table says;
+    the reply is true when sent, the tasks follow as the worker applies it."""
+    trigger = job_control.parse_action(action)
+    try:
+        job_control.request_job_action(_engine(request), who.client_id, job_id, trigger,
+                                       clock.now(), _send(request))
+    except job_control.JobNotFound as missing:
+        raise ApiError(404, str(missing)) from missing
+    except job_state.ActionRefused as refused:
+        raise ApiError(409, f"status: {refused}") from refused
+    return Response(status_code=204)
+
+
+@router.get("/jobs/{job_id}", response_model=schemas.JobDocument,
+            responses=schemas.error_responses(400, 403, 404))
+def get_job(request: Request, job_id: JobId, who: Reader) -> dict[str, Any]:
+    try:
+        return job_control.job_status_document(_engine(request), who.client_id, job_id,
+                                               clock.now())
+    except job_control.JobNotFound as missing:
+        raise ApiError(404, str(missing)) from missing
+
+
+@router.get("/jobs", response_model=schemas.JobPage,
+            responses=schemas.error_responses(400, 403))
+def list_jobs(
+    request: Request, who: Reader,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> dict[str, Any]:
+    engine = _engine(request)
+    with engine.connect() as conn:
+        rows = jobs_repo.list_jobs(conn, who.client_id, int(cursor or 0), limit)
+    documents = [job_control.job_status_document(engine, who.client_id, r.id, clock.now())
+                 for r in rows]
+    return {"jobs": documents, "next_cursor": str(rows[-1].id) if len(rows) == limit else None}
+
+
+@router.post("/client/{client_id}/task_scheduler/{scheduler_id}/pause",
+             response_model=schemas.SchedulerOut,
+             responses=schemas.error_responses(400, 403, 404))
+def pause_scheduler(
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Controller
+) -> dict[str, Any]:
+    who.own(client_id)
+    return job_control.pause_scheduler(_engine(request), client_id, scheduler_id, True,
+                                       clock.now())
+
+
+@router.post("/client/{client_id}/task_scheduler/{scheduler_id}/resume",
+             response_model=schemas.SchedulerOut,
+             responses=schemas.error_responses(400, 403, 404))
+def resume_scheduler(
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Controller
+) -> dict[str, Any]:
+    who.own(client_id)
+    return job_control.pause_scheduler(_engine(request), client_id, scheduler_id, False,
+                                       clock.now())
+
+
+@router.post("/rest/isales/v1/openapi/campaigns/{vdn_id}/callbatch/{campaign_id}/pause",
+             response_model=schemas.BatchResult, responses=schemas.error_responses(403),
+             openapi_extra=schemas.request_body(schemas.BatchPauseIn))
+async def suspend_call_batch(
+    request: Request, vdn_id: str, campaign_id: str, who: Controller
+) -> JSONResponse:
+    """Suspend a batch (a job) of a campaign (a scheduler); the answer is the seed's codes."""
+    try:
+        raw = await body.read_json(request, 64 * 1024)
+    except ApiError:
+        raw = None
+    code, desc = await threaded(
+        job_control.suspend_batch, _engine(request), who.client_id, vdn_id, campaign_id, raw,
+        _send(request))
+    return JSONResponse({"resultCode": code, "resultDesc": desc,
+                         "returnCode": code, "returnDesc": desc})
+
+
+@router.post("/api/v2/me/outbound-records/{record_handle}", response_model=schemas.RecordResult,
+             responses={400: {"model": schemas.RecordResult},
+                        404: {"model": schemas.RecordResult},
+                        409: {"model": schemas.RecordResult},
+                        **schemas.error_responses(403, 415)},
+             openapi_extra=schemas.request_body(schemas.RescheduleRecordIn))
+async def reschedule_record(
+    request: Request, record_handle: str, who: Controller
+) -> JSONResponse:
+    """Move a record (a task) to a new time; acknowledged on the event stream by referenceId."""
+    raw = await body.read_json(request, 64 * 1024)
+    try:
+        task_id, params = record_input.reschedule(record_handle, raw)
+        await threaded(job_control.request_reschedule, _engine(request), who.client_id,
+                               task_id, params, clock.now(), _send(request))
+    except InvalidInput as invalid:
+        return _record_error(400, 1, str(invalid))
+    except job_control.RecordNotFound as missing:
+        return _record_error(404, 2, str(missing))
+    except job_control.RecordNotReschedulable as refused:
+        return _record_error(409, 3, str(refused))
+    return JSONResponse({"statusCode": 0})
+
+
+def _record_error(status: int, code: int, message: str) -> JSONResponse:
+    return JSONResponse({"statusCode": code, "statusMessage": message}, status_code=status)
+

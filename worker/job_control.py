@@ -1,0 +1,93 @@
+"""Carrying out accepted operator actions on the tasks. The API already changed the job
+with a guarded UPDATE and recorded the action in the same transaction; this applies each
+job's pending actions in the order they were accepted, once, whoever gets there first."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from models import events, job_state
+from models.job_state import JobStatus, JobTrigger, TaskEffect
+from models.repository import actions_repo, common, events_repo, jobs_repo, tasks_repo
+from models.task_state import TaskTrigger
+
+RESCHEDULE = "reschedule"
+SWEEP_BATCH_MAX = 100
+
+
+def apply_action(engine: sa.Engine, action_id: int, now: datetime) -> int:
+    """Apply every pending action of the action's job; returns how many were applied."""
+    with engine.connect() as conn:
+        job_id = actions_repo.job_of(conn, action_id)
+    return 0 if job_id is None else apply_job_actions(engine, job_id, now)
+
+
+def apply_job_actions(engine: sa.Engine, job_id: int, now: datetime) -> int:
+    with engine.begin() as conn:
+        pending = actions_repo.lock_pending_of_job(conn, job_id)
+        for action in pending:
+            result = (_reschedule(conn, action, now) if action.kind == RESCHEDULE
+                      else _job_action(conn, action, now))
+            actions_repo.mark_applied(conn, action.id, result, now)
+    return len(pending)
+
+
+def sweep(engine: sa.Engine, now: datetime, stale_after_s: float) -> int:
+    """Apply actions whose message never arrived (a broker outage, a lost message)."""
+    with engine.connect() as conn:
+        job_ids = actions_repo.jobs_with_stale_actions(
+            conn, now - timedelta(seconds=stale_after_s), SWEEP_BATCH_MAX)
+    return sum(apply_job_actions(engine, job_id, now) for job_id in job_ids)
+
+
+def _job_action(conn: sa.Connection, action: common.Row, now: datetime) -> str:
+    job_id = action.job_id
+    effect = job_state.task_effect(JobTrigger(action.kind), JobStatus(action.from_status))
+    if effect is TaskEffect.CANCEL_UNFINISHED:
+        changed = tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.CANCEL, now,
+                                                next_attempt_at=None)
+        jobs_repo.adjust_counts(conn, job_id, changed, 0, now)
+    elif effect is TaskEffect.PAUSE_WAITING:
+        changed = tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.PAUSE, now)
+    elif effect is TaskEffect.RESUME_PAUSED:
+        changed = tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.RESUME, now)
+        _finish_if_all_final(conn, job_id, now)
+    else:
+        changed = _rearm_failed(conn, job_id, now)
+    return f"{effect.value}: {changed} tasks"
+
+
+def _rearm_failed(conn: sa.Connection, job_id: int, now: datetime) -> int:
+    changed = tasks_repo.rearm_failed_tasks(conn, job_id, now)
+    jobs_repo.adjust_counts(conn, job_id, -changed, -changed, now)
+    _finish_if_all_final(conn, job_id, now)
+    return changed
+
+
+def _finish_if_all_final(conn: sa.Connection, job_id: int, now: datetime) -> None:
+    """A job resumed with nothing left to dial (its last calls ended while it was paused)."""
+    counts = jobs_repo.adjust_counts(conn, job_id, 0, 0, now)
+    if counts.tasks_final >= counts.tasks_total:
+        tasks_repo.apply_job_trigger(conn, [job_id], job_state.finish_trigger(
+            counts.tasks_failed), now)
+
+
+def _reschedule(conn: sa.Connection, action: common.Row, now: datetime) -> str:
+    params = dict(action.params or {})
+    moved_to = datetime.fromtimestamp(int(params["timestamp"]), tz=now.tzinfo)
+    fields: dict[str, object] = {"next_attempt_at": moved_to, "start_time_utc": moved_to}
+    if params.get("callbackType") == "Campaign":
+        fields["extension_id"] = None  # any extension may take a campaign callback
+    task = tasks_repo.apply_task_trigger(conn, action.task_id, TaskTrigger.RESCHEDULE, now,
+                                         **fields)
+    if task is None:
+        current = tasks_repo.load_task(conn, action.task_id)
+        detail = f"the record is {current.status}: it can no longer be rescheduled"
+        kind = events.RecordEvent.RESCHEDULE_ERROR
+    else:
+        current, detail, kind = task, "rescheduled", events.RecordEvent.RESCHEDULE_ACKNOWLEDGE
+    events_repo.insert_events(
+        conn, [events.record_event(kind, current._mapping, params, detail, now)])
+    return detail

@@ -198,3 +198,43 @@ class ApiServer:
 
     def stop(self) -> None:
         self.stack.stop_all()
+
+
+@dataclass
+class OwnRedis:
+    """A redis-server of a test's own on a spare port, which the test may kill and restart
+    (the shared one on 6379 is never touched)."""
+
+    port: int
+    workdir: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (self.workdir / f"redis-{self.port}.log").open("ab")
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 10
+        while not _accepts(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"redis-server on {self.port} did not start")
+            try:  # the server's own process paces the polling, and reports a crash
+                self.proc.wait(timeout=POLL_INTERVAL_S)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+def _accepts(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -219,10 +220,9 @@ class OwnRedis:
         while not _accepts(self.port):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"redis-server on {self.port} did not start")
-            try:  # the server's own process paces the polling, and reports a crash
+            # The server's own process paces the polling, and reports a crash.
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=POLL_INTERVAL_S)
-            except subprocess.TimeoutExpired:
-                pass
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

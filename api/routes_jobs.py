@@ -129,7 +129,12 @@ async def reschedule_record(
     request: Request, record_handle: str, who: Controller
 ) -> JSONResponse:
     """Move a record (a task) to a new time; acknowledged on the event stream by referenceId."""
-    raw = await body.read_json(request, 64 * 1024)
+    try:
+        raw = await body.read_json(request, 64 * 1024)
+    except ApiError as unreadable:
+        if unreadable.status != 400:
+            raise
+        return _record_error(400, 1, unreadable.message)  # this page's own error shape
     try:
         task_id, params = record_input.reschedule(record_handle, raw)
         await threaded(job_control.request_reschedule, _engine(request), who.client_id,

@@ -37,7 +37,7 @@ def test_scheduler_create_get_patch_and_duplicate_name(served_api: Api) -> None:
     scheduler = created.json()
     assert set(scheduler) == {"id", "client_id", "name", "create_date_utc",
                               "concurrent_task_limit", "interval", "asr_threshold",
-                              "asr_window", "asr_min_attempts", "asr_pause"}
+                              "asr_window", "asr_min_attempts", "asr_pause", "paused"}
     assert (scheduler["concurrent_task_limit"], scheduler["asr_threshold"]) == (None, None)
     assert (scheduler["client_id"], scheduler["name"]) == (client_id, "evening")
     got = served_api.call("GET", f"{base}/{scheduler['id']}", token)

@@ -93,6 +93,9 @@ def test_a_reschedule_is_acknowledged_on_the_stream_with_its_reference_id(
     assert refused.status_code == 400 and refused.json()["statusCode"] == 1
     assert "callbackType" in refused.json()["statusMessage"]
     assert "timestamp" in refused.json()["statusMessage"]
+    broken = ops.http.post(f"/api/v2/me/outbound-records/{task_id}", content=b"{",
+                           headers={"Content-Type": "application/json"})
+    assert broken.status_code == 400 and broken.json()["statusCode"] == 1
     missing = ops.http.post("/api/v2/me/outbound-records/999999", json=body)
     assert missing.status_code == 404 and missing.json()["statusCode"] == 2
 

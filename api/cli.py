@@ -72,6 +72,45 @@ def _cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from api import run_all
+
+    return run_all.run(settings, run_all.RunOptions(
+        host=args.host, api_port=args.port, flower_port=args.flower_port,
+        flower_auth=args.flower_auth))
+
+
+def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from api import demo
+
+    nudger = Nudger(settings.broker_url)
+    try:
+        demo.run_demo(db.create_engine(settings.database_url), args.client, args.tasks,
+                      nudge=nudger, out=sys.stdout, timeout_s=args.timeout)
+    finally:
+        nudger.close()
+    return 0
+
+
+def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from api import csv_import
+
+    nudger = Nudger(settings.broker_url)
+    try:
+        report = csv_import.import_file(
+            db.create_engine(settings.database_url), Path(args.file), args.client,
+            args.scheduler, skip_bad=args.skip_bad, max_tasks=settings.max_tasks_per_request,
+            nudge=nudger, out=sys.stdout)
+    finally:
+        nudger.close()
+    if report.bad_rows and not args.skip_bad:
+        print(f"{len(report.bad_rows)} bad rows: nothing stored (--skip-bad stores the rest)")
+        return 2
+    print(json.dumps({"job_id": report.job_id, "stored": report.stored,
+                      "skipped": len(report.bad_rows)}))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ringback", description="Outbound-callback scheduler")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +129,25 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--client", type=int, required=True)
     show.add_argument("task", type=int)
     show.set_defaults(run=_cmd_show_task)
+    run = sub.add_parser("run", help="migrate, then run API, worker, beat and Flower")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000, help="the API's port")
+    run.add_argument("--flower-port", type=int, default=5555)
+    run.add_argument("--flower-auth", default=None,
+                     help="user:password for Flower; without it Flower is not started")
+    run.set_defaults(run=_cmd_run)
+    demo = sub.add_parser("demo", help="place a few hundred demo calls and watch them")
+    demo.add_argument("--client", type=int, default=1)
+    demo.add_argument("--tasks", type=int, default=300)
+    demo.add_argument("--timeout", type=float, default=600)
+    demo.set_defaults(run=_cmd_demo)
+    imp = sub.add_parser("import", help="add tasks from a CSV file (header: task fields)")
+    imp.add_argument("file")
+    imp.add_argument("--client", type=int, required=True)
+    imp.add_argument("--scheduler", type=int, required=True)
+    imp.add_argument("--skip-bad", action="store_true",
+                     help="store the good rows even when some are bad")
+    imp.set_defaults(run=_cmd_import)
     serve = sub.add_parser("api", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

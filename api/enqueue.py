@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from models import scheduler_input, validation, views
 from models.repository import access_repo, tasks_repo
-from models.validation import FieldError, InvalidInput
+from models.validation import FieldError, InvalidInput, NewTask
 
 MAX_CLIENT_ID = 9999
 
@@ -110,6 +110,26 @@ def add_tasks(
                                  for t in new_tasks):
         nudge()
     return AddedJob(job_id, [views.task_object(r._mapping) for r in rows])
+
+
+def store_validated(
+    engine: sa.Engine, client_id: int, scheduler_id: int, new_tasks: list[NewTask],
+    now: datetime, *, nudge: Callable[[], None] | None, chunk: int,
+    on_progress: Callable[[int], None],
+) -> int:
+    """Store already validated tasks as one job in one transaction, ``chunk`` rows a batch."""
+    with engine.begin() as conn:
+        if access_repo.get_scheduler(conn, client_id, scheduler_id) is None:
+            raise UnknownScheduler(scheduler_id)
+        job_id = tasks_repo.insert_job(conn, client_id, scheduler_id, len(new_tasks), now,
+                                       created_by="import")
+        for start in range(0, len(new_tasks), chunk):
+            part = new_tasks[start:start + chunk]
+            tasks_repo.insert_tasks(conn, client_id, scheduler_id, job_id, part, now)
+            on_progress(start + len(part))
+    if nudge is not None:
+        nudge()
+    return job_id
 
 
 def get_task(engine: sa.Engine, client_id: int, task_id: int) -> dict[str, Any] | None:

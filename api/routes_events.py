@@ -9,12 +9,14 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from api import schemas
 from api.auth import Principal, require
 from api.errors import ApiError
+from api.metrics import RingbackCollector
 from api.routes_tasks import ClientId, SchedulerId, TaskId
 from models import clock, timefmt
 from models.access import Scope
@@ -119,3 +121,17 @@ def rotate_webhook_secret(
                                   request.app.state.settings.webhook_secret_overlap_s)
         secrets = events_repo.signing_secrets(conn, [client_id], now)
     return {"secrets": secrets.get(client_id, [])}
+
+
+@router.get("/metrics", response_class=PlainTextResponse,
+            responses={200: {"content": {"text/plain": {}}}, **schemas.error_responses()})
+def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus text format. With RINGBACK_METRICS_TOKEN set, a scraper must send it."""
+    expected = request.app.state.settings.metrics_token
+    if expected and request.headers.get("authorization") != f"Bearer {expected}":
+        raise ApiError(401, "Authorization: /metrics needs the metrics token",
+                       headers={"WWW-Authenticate": "Bearer"})
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(RingbackCollector(request.app.state.engine))
+    return PlainTextResponse(generate_latest(registry).decode(),
+                             media_type=CONTENT_TYPE_LATEST)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     webhook_concurrency: int = 32
     webhook_secret_overlap_s: float = 86400.0
 
+    metrics_token: str | None = None  # when set, /metrics needs `Bearer <it>`
+    log_format: str = "json"  # json, or text
+
     max_tasks_per_request: int = 100_000
     max_request_bytes: int = 64 * 1024 * 1024
     # Per client, per API process: a token bucket refilled at this rate, this deep.

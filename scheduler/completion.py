@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from models import events, job_state, retry
+from models import events, job_state, log_context, retry
 from models.events import EventType
 from models.job_state import JobStatus
 from models.outcome import LOST_DESCRIPTION, CallOutcome
 from models.repository import attempts_repo, common, events_repo, tasks_repo
 from models.task_state import FinishResult, TaskTrigger
 
+log = logging.getLogger(__name__)
 # A try that would be retried while its job is paused or cancelled waits or ends instead.
 HELD_RETRY: dict[JobStatus, TaskTrigger] = {
     JobStatus.PAUSED: TaskTrigger.PAUSE_AFTER_TRY,
@@ -44,6 +46,8 @@ def complete_attempt(
         updated = tasks_repo.apply_task_trigger(
             conn, task.id, trigger, now, **_task_fields(decision, outcome)
         )
+        log.info("try ended: %s; %s", decision.comment, trigger.value,
+                 extra=log_context.for_call(task._mapping, attempt_id, attempt.attempt_no))
         if updated is not None and trigger is TaskTrigger.CANCEL_AFTER_TRY:
             tasks_repo.count_final_task(conn, task.job_id, False, now)
         elif updated is not None and decision.verdict is not retry.Verdict.RETRY:

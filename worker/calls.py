@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
-from models import clock, events
+from models import clock, events, log_context
 from models.events import EventType
 from models.repository import attempts_repo, events_repo, tasks_repo
 from scheduler import completion
 from worker.dialers.base import DialRequest
 from worker.runtime import Runtime
 
+log = logging.getLogger(__name__)
 # How soon to ask again about a call the dialer says is still going on.
 POLL_AGAIN_AFTER_S = 1.0
 POLL_BATCH_MAX = 500
@@ -40,6 +42,8 @@ def place_call(runtime: Runtime, attempt_id: int) -> bool:
         caller_id_number=params.get("caller_id_number"),
         caller_id_name=params.get("caller_id_name"),
     )
+    log.info("dialling %s", ", ".join(request.a_numbers),
+             extra=log_context.for_call(task._mapping, attempt_id, attempt.attempt_no))
     placed = runtime.dialer.originate(request, now)
     with runtime.engine.begin() as conn:
         attempts_repo.record_dialer_ref(conn, attempt_id, placed.ref, placed.check_at)

@@ -3,15 +3,16 @@ so importing this module reads no environment and opens no connection."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from kombu.entity import Queue
 
 from models.settings import Settings
 from scheduler import beat
-from worker import runtime
+from worker import logs, runtime
 
 SQLITE_BROKER_BUSY_TIMEOUT_S = 30
 
@@ -81,6 +82,13 @@ def create_app() -> Celery:
     app = Celery("ringback")
     app.config_from_object(_LazyConfig(lambda: celery_config(runtime.process_settings())))
     return app
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _json_logs(logger: logging.Logger, **_: Any) -> None:
+    if runtime.process_settings().log_format == "json":
+        logs.use_json(logger)
 
 
 app = create_app()

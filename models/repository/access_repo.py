@@ -85,3 +85,7 @@ def set_scheduler_paused(
         .values(paused_at=paused_at).returning(*schedulers.c)
     )
     return conn.execute(stmt).first()
+
+
+def find_scheduler(conn: sa.Connection, scheduler_id: int) -> Row | None:
+    return conn.execute(sa.select(schedulers).where(schedulers.c.id == scheduler_id)).first()

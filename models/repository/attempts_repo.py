@@ -153,3 +153,12 @@ def average_talk_seconds(conn: sa.Connection, scheduler_id: int) -> float | None
     )
     value = conn.execute(stmt).scalar_one()
     return None if value is None else float(value)
+
+
+def try_totals(conn: sa.Connection, scheduler_id: int) -> tuple[int, int]:
+    """Ended tries of a scheduler, and how many of them had their A leg answer."""
+    row = conn.execute(sa.select(
+        sa.func.count(), sa.func.count().filter(attempts.c.a_answered.is_(True))
+    ).where(attempts.c.scheduler_id == scheduler_id,
+            attempts.c.status.in_([s.value for s in attempt_state.FINAL]))).one()
+    return int(row[0]), int(row[1])

@@ -230,3 +230,18 @@ def resume_scheduler_tasks(conn: sa.Connection, scheduler_id: int, now: datetime
         _job_diallable(),
     ).values(status=task_state.target(TaskTrigger.RESUME).value, updated_at=now)
     return int(conn.execute(stmt).rowcount)
+
+
+def finish_outcomes(conn: sa.Connection, scheduler_id: int) -> dict[str, int]:
+    """Finished tasks: `success`, or the failure's cause (the comment up to " on try")."""
+    cause = sa.case(
+        (tasks.c.finish_result == "success", "success"),
+        else_=sa.func.coalesce(tasks.c.finish_comment, "unknown"),
+    )
+    stmt = sa.select(cause, sa.func.count()).where(
+        tasks.c.scheduler_id == scheduler_id, tasks.c.status == "finished").group_by(cause)
+    totals: dict[str, int] = {}
+    for text, n in conn.execute(stmt).all():
+        key = str(text).split(" on try ")[0].split(" (")[0]
+        totals[key] = totals.get(key, 0) + int(n)
+    return totals

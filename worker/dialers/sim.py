@@ -26,6 +26,8 @@ from worker.dialers.base import DialRequest, PlacedCall
 class Scenario:
     default: LegResult = LegResult.ANSWER
     numbers: dict[str, tuple[LegResult, ...]] = field(default_factory=dict)
+    # Outcomes by a number's last digit, for numbers not listed in `numbers` (the demo).
+    suffixes: dict[str, tuple[LegResult, ...]] = field(default_factory=dict)
     ring_seconds: float = 0.0
     talk_seconds: float = 0.0
     originate_seconds: float = 0.0
@@ -39,16 +41,21 @@ class Scenario:
             number: tuple(LegResult(o) for o in outcomes)
             for number, outcomes in raw.get("numbers", {}).items()
         }
+        suffixes = {
+            digit: tuple(LegResult(o) for o in outcomes)
+            for digit, outcomes in raw.get("suffixes", {}).items()
+        }
         return cls(
             default=LegResult(raw.get("default", "answer")),
             numbers=numbers,
+            suffixes=suffixes,
             ring_seconds=float(raw.get("ring_seconds", 0)),
             talk_seconds=float(raw.get("talk_seconds", 0)),
             originate_seconds=float(raw.get("originate_seconds", 0)),
         )
 
     def result(self, number: str, attempt_no: int) -> LegResult:
-        outcomes = self.numbers.get(number)
+        outcomes = self.numbers.get(number) or self.suffixes.get(number[-1:])
         if not outcomes:
             return self.default
         return outcomes[min(attempt_no, len(outcomes)) - 1]

@@ -1,0 +1,14 @@
+"""The ids every log line about a call carries (as `extra`): pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+FIELDS = ("task_id", "attempt_id", "attempt_no", "job_id", "client_id", "scheduler_id")
+
+
+def for_call(task: Mapping[Any, Any], attempt_id: int, attempt_no: int) -> dict[str, Any]:
+    return {"task_id": task["id"], "attempt_id": attempt_id, "attempt_no": attempt_no,
+            "job_id": task["job_id"], "client_id": task["client_id"],
+            "scheduler_id": task["scheduler_id"]}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Ringback into .venv and runs worker and beat on the embedded defaults: a SQLite
+# Installs Ringback into .venv and runs everything on the embedded defaults: a SQLite
 # database and Celery's SQLAlchemy transport on SQLite in ./var, the simulated dialer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,10 +11,5 @@ PYTHON=${PYTHON:-python3}
 
 mkdir -p var
 cd var
-../.venv/bin/ringback migrate
-echo "worker and beat starting; add work from another shell in $(pwd):"
-echo "  ../.venv/bin/ringback create-scheduler --client 1 --name demo"
-echo "  echo '{\"tasks\": [{\"a_number\": \"+15550000001\", \"b_number\": \"+15550000002\"}]}' \\"
-echo "    | ../.venv/bin/ringback add-tasks --client 1 --scheduler 1 -"
-exec ../.venv/bin/celery -A worker worker --beat --loglevel INFO --concurrency 2 \
-  --schedule ./celerybeat-schedule
+echo "In another shell, in $(pwd): ../.venv/bin/ringback demo"
+exec ../.venv/bin/ringback run --flower-auth "admin:${FLOWER_PASSWORD:-change-me}"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from models import clock, timefmt
 from models.job_state import JobStatus
-from models.tables import jobs
+from models.tables import attempts, jobs, tasks
 from tests.integration.job_fixtures import Ops, OpsFactory, numbers, ops_factory
 
 __all__ = ["ops_factory"]
@@ -20,6 +20,13 @@ ALLOWED = {  # the table in DESIGN.md, with resume
     "restart": ({"Failed", "Paused"}, "Scheduled"),
     "resume": ({"Paused"}, "Scheduled"),
 }
+
+
+def ringing(ops: Ops, job_id: int) -> int:
+    with ops.engine.connect() as conn:
+        return int(conn.execute(
+            sa.select(sa.func.count()).select_from(attempts.join(tasks))
+            .where(tasks.c.job_id == job_id, attempts.c.status == "dialing")).scalar_one())
 
 
 def force_status(ops: Ops, job_id: int, status: str) -> None:
@@ -57,6 +64,7 @@ def test_pause_lets_ringing_calls_finish_and_starts_nothing_until_resume(
                              f"WHERE id = {ops.scheduler_id}")
     job_id, task_ids = ops.add_job(numbers("+1555620", 6))
     ops.wait_statuses(task_ids, {"executed": 2, "delayed_concurrent_task": 4})
+    ops.stack.wait_for(lambda: ringing(ops, job_id) == 2, 10, "two calls to ring")
     assert ops.act(job_id, "pause").status_code == 204
     paused_at = clock.now()
     assert ops.job(job_id)["status"] == "Paused"

@@ -3,7 +3,8 @@
 Order of the rules, strictest first: an ASR hold stops everything; the concurrency limit
 leaves ``limit - running`` slots; the interval allows one start once ``interval`` has
 passed since the last dial, and none while a claimed try has not dialled yet (so dials,
-not just claims, are ``interval`` apart).
+not just claims, are ``interval`` apart). Last, claims not yet taken by a worker are kept
+under ``max_pending_claims`` so the queue stays shallow.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ class PacingSettings:
     asr_window: int = 20
     asr_min_attempts: int = 10
     asr_pause_s: int = 300
+    # Claims whose message has not been taken yet: more would only lengthen the queue
+    # (and the reaper's resends) while the database already holds the backlog.
+    max_pending_claims: int = 200
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,9 @@ def decide(settings: PacingSettings, history: History, now: datetime) -> Decisio
             return Decision(0, TaskTrigger.HOLD_INTERVAL)
         return Decision(1, TaskTrigger.HOLD_INTERVAL)
     hold = TaskTrigger.HOLD_CONCURRENCY if slots < UNLIMITED else None
+    backlog_room = max(0, settings.max_pending_claims - history.claimed_not_dialled)
+    if backlog_room < slots:
+        return Decision(backlog_room, None)  # not a pacing hold: the tasks simply wait
     return Decision(slots, hold)
 
 

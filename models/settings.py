@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     action_sweep_after_s: float = 10.0
     poll_calls_interval_s: float = 1.0
     dispatch_batch_max: int = 1000
+    # Per scheduler: claimed tries whose message no worker has taken yet (see pacing).
+    max_pending_claims: int = 200
     beat_schedule_file: Path | None = None
 
     deliver_events_interval_s: float = 1.0

@@ -18,22 +18,29 @@ Clock = Callable[[], datetime]
 MAX_ROUNDS_PER_SCHEDULER = 10
 
 
-def dispatch(engine: sa.Engine, clock: Clock, send: SendAttempts, batch_max: int) -> int:
+def dispatch(
+    engine: sa.Engine, clock: Clock, send: SendAttempts, batch_max: int,
+    max_pending_claims: int = pacing.PacingSettings.max_pending_claims,
+) -> int:
     """Start every due try that may start now; returns how many were started."""
     with engine.connect() as conn:
         scheduler_ids = tasks_repo.schedulers_with_due_tasks(conn, clock())
     started = 0
     for scheduler_id in scheduler_ids:
         for _ in range(MAX_ROUNDS_PER_SCHEDULER):
-            claimed = dispatch_scheduler(engine, scheduler_id, clock, send, batch_max)
+            claimed = dispatch_scheduler(engine, scheduler_id, clock, send, batch_max,
+                                         max_pending_claims)
             started += claimed
             if claimed < batch_max:
                 break
     return started
 
 
-def pacing_settings(scheduler: common.Row) -> pacing.PacingSettings:
+def pacing_settings(
+    scheduler: common.Row, max_pending_claims: int = pacing.PacingSettings.max_pending_claims
+) -> pacing.PacingSettings:
     return pacing.PacingSettings(
+        max_pending_claims=max_pending_claims,
         concurrent_task_limit=scheduler.concurrent_task_limit,
         interval_s=scheduler.interval_s,
         asr_threshold_pct=scheduler.asr_threshold,
@@ -44,13 +51,14 @@ def pacing_settings(scheduler: common.Row) -> pacing.PacingSettings:
 
 
 def dispatch_scheduler(
-    engine: sa.Engine, scheduler_id: int, clock: Clock, send: SendAttempts, batch_max: int
+    engine: sa.Engine, scheduler_id: int, clock: Clock, send: SendAttempts, batch_max: int,
+    max_pending_claims: int = pacing.PacingSettings.max_pending_claims,
 ) -> int:
     with engine.begin() as conn:
         scheduler = access_repo.lock_scheduler(conn, scheduler_id)
         if scheduler is None:
             return 0  # another dispatcher is pacing this scheduler right now
-        settings = pacing_settings(scheduler)
+        settings = pacing_settings(scheduler, max_pending_claims)
         history = attempts_repo.pacing_history(
             conn, scheduler_id, scheduler.asr_measure_from, settings.asr_window,
             scheduler.asr_hold_until,

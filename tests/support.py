@@ -133,9 +133,9 @@ class Stack:
             self.check_alive()
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-            self._pause()
+            self.pause()
 
-    def _pause(self) -> None:
+    def pause(self) -> None:
         # Waiting on a process we own doubles as the poll interval and a crash check.
         any_proc = next(iter(self.processes.values()), None)
         if any_proc is None:

@@ -24,7 +24,8 @@ def place_call(attempt_id: int) -> bool:
 def run_dispatch() -> int:
     rt = runtime.current()
     return dispatch.dispatch(
-        rt.engine, clock.now, send_place_calls, rt.settings.dispatch_batch_max
+        rt.engine, clock.now, send_place_calls, rt.settings.dispatch_batch_max,
+        rt.settings.max_pending_claims,
     )
 
 

@@ -14,8 +14,10 @@ NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 IDLE = History(running=0, claimed_not_dialled=0, last_dial_at=None)
 
 
-def test_no_rules_set_means_no_limit_and_no_hold() -> None:
-    assert pacing.decide(PacingSettings(), IDLE, NOW) == pacing.Decision(UNLIMITED, None)
+def test_no_rules_set_means_only_the_pending_claims_cap_and_no_hold() -> None:
+    assert pacing.decide(PacingSettings(), IDLE, NOW) == pacing.Decision(200, None)
+    unbounded = PacingSettings(max_pending_claims=UNLIMITED)
+    assert pacing.decide(unbounded, IDLE, NOW) == pacing.Decision(UNLIMITED, None)
 
 
 @pytest.mark.parametrize(("running", "slots", "hold"), [
@@ -49,7 +51,7 @@ def test_asr_under_threshold_starts_a_hold_once_enough_tries_are_measured() -> N
                               asr_pause_s=30)
     nine_bad = History(0, 0, None, recent_a_answered=(False,) * 9)
     ten_bad = History(0, 0, None, recent_a_answered=(False,) * 10)
-    assert pacing.decide(settings, nine_bad, NOW).slots == UNLIMITED
+    assert pacing.decide(settings, nine_bad, NOW) == pacing.Decision(200, None)
     decision = pacing.decide(settings, ten_bad, NOW)
     assert decision == pacing.Decision(0, TaskTrigger.HOLD_ASR,
                                        new_asr_hold_until=NOW + timedelta(seconds=30))
@@ -82,3 +84,14 @@ def test_concurrency_binds_before_interval() -> None:
 def test_asr_pct() -> None:
     assert pacing.asr_pct(()) is None
     assert pacing.asr_pct((True, False, False, False)) == 25.0
+
+
+def test_claims_not_yet_taken_are_kept_under_the_cap_without_a_hold_status() -> None:
+    settings = PacingSettings(max_pending_claims=200)
+    backlog = History(running=150, claimed_not_dialled=150, last_dial_at=None)
+    assert pacing.decide(settings, backlog, NOW) == pacing.Decision(50, None)
+    full = History(running=250, claimed_not_dialled=250, last_dial_at=None)
+    assert pacing.decide(settings, full, NOW) == pacing.Decision(0, None)
+    limited = PacingSettings(concurrent_task_limit=3, max_pending_claims=200)
+    assert pacing.decide(limited, History(1, 1, None), NOW) == pacing.Decision(
+        2, TaskTrigger.HOLD_CONCURRENCY)

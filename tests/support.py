@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -238,3 +239,47 @@ def _accepts(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+@dataclass
+class OwnPostgres:
+    """A PostgreSQL server of a test's own (initdb in a temp folder, a spare port), which
+    the test may restart; run as the postgres user, as initdb refuses root."""
+
+    port: int
+    datadir: Path
+
+    def _as_postgres(self, *argv: str) -> None:
+        command = list(argv) if os.getuid() != 0 else ["runuser", "-u", "postgres", "--", *argv]
+        # No pipes: a server started here would inherit them and keep run() waiting.
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120)
+
+    @staticmethod
+    def _bin(name: str) -> str:
+        return str(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))[-1])
+
+    def init(self) -> None:
+        self.datadir.mkdir(parents=True)
+        if os.getuid() == 0:
+            shutil.chown(self.datadir, "postgres", "postgres")
+        self._as_postgres(self._bin("initdb"), "-D", str(self.datadir), "-A", "trust",
+                          "-U", "postgres", "--no-sync")
+
+    def start(self) -> None:
+        self._as_postgres(self._bin("pg_ctl"), "-D", str(self.datadir), "-w", "-l",
+                          str(self.datadir / "server.log"), "-o",
+                          f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 "
+                          "-c fsync=off", "start")
+
+    def restart(self) -> None:
+        self._as_postgres(self._bin("pg_ctl"), "-D", str(self.datadir), "-w", "-m", "fast",
+                          "-l", str(self.datadir / "server.log"), "restart")
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._as_postgres(self._bin("pg_ctl"), "-D", str(self.datadir), "-w", "-m",
+                              "immediate", "stop")
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

@@ -3,9 +3,12 @@ receiver down for the whole run. Every task ends; no try is dialled twice; nothi
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,3 +119,49 @@ def test_a_receiver_down_for_the_whole_run_gets_every_event_once_up(
         delivered = conn.execute(sa.select(sa.func.count()).select_from(events).where(
             events.c.delivery_status == "delivered")).scalar_one()
     assert delivered == 200
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[support.OwnPostgres]:
+    # Not under pytest's folders: they are private to root, and the server runs as postgres.
+    base = Path(tempfile.mkdtemp(prefix="ringback-pg-"))
+    base.chmod(0o755)
+    server = support.OwnPostgres(support.free_port(), base / "data")
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_postgres_restart_mid_run_is_recovered_from_and_loses_nothing(
+    own_postgres: support.OwnPostgres, stack_factory: StackFactory, tmp_path: Any
+) -> None:
+    from api import enqueue
+    from models import clock, migrate
+
+    url = own_postgres.url("postgres")
+    migrate.upgrade(url)
+    stack = stack_factory(MIXED, database_url=url, **RECOVERY)
+    stack.start_worker()
+    stack.start_beat()
+    with support.engine_for(url) as engine:
+        scheduler = enqueue.create_scheduler(engine, 7, {"name": "restarted"}, clock.now())
+        job = enqueue.add_tasks(engine, 7, scheduler["id"], [
+            {"a_number": f"+1555{i:07d}", "b_number": B_ANSWERS, "try_count": 2,
+             "try_again_pause": 0} for i in range(400)], clock.now(), max_tasks=1000)
+        stack.wait_for(lambda: task_statuses(engine, job.job_id).get("finished", 0) >= 50,
+                       60, "the run to be under way")
+        own_postgres.restart()
+        stack.wait_for(lambda: task_statuses(engine, job.job_id) == {"finished": 400}, 180,
+                       "every task to finish after the restart")
+        with engine.connect() as conn:
+            per_task = conn.execute(sa.select(attempts.c.task_id, sa.func.count(),
+                                              sa.func.max(attempts.c.attempt_no))
+                                    .group_by(attempts.c.task_id)).all()
+    dials = Counter((d["task_id"], d["attempt_no"], d["leg"], d["number"])
+                    for d in support.read_dial_log(stack.workdir / "dial.log"))
+    assert max(dials.values()) == 1
+    assert len(per_task) == 400 and all(n == top <= 2 for _, n, top in per_task)

@@ -80,3 +80,12 @@ def stack_factory(
     yield build
     for stack in stacks:
         stack.stop_all()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[support.OwnRedis]:
+    """A redis-server of the test's own, which it may kill and restart."""
+    server = support.OwnRedis(support.free_port(), tmp_path)
+    server.start()
+    yield server
+    server.kill()

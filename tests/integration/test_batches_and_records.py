@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from models import clock
 from tests import support
@@ -98,14 +96,6 @@ def test_a_reschedule_is_acknowledged_on_the_stream_with_its_reference_id(
     assert broken.status_code == 400 and broken.json()["statusCode"] == 1
     missing = ops.http.post("/api/v2/me/outbound-records/999999", json=body)
     assert missing.status_code == 404 and missing.json()["statusCode"] == 2
-
-
-@pytest.fixture
-def own_redis(tmp_path: Any) -> Iterator[support.OwnRedis]:
-    server = support.OwnRedis(support.free_port(), tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 def test_actions_sent_while_the_broker_is_down_take_effect_once_it_is_back(

@@ -29,14 +29,6 @@ RECOVERY = {"claimed_resend_after_s": 3, "call_timeout_s": 2, "lost_grace_s": 3,
             "broker_visibility_timeout_s": 10, "action_sweep_after_s": 2}
 
 
-@pytest.fixture
-def own_redis(tmp_path: Any) -> Iterator[support.OwnRedis]:
-    server = support.OwnRedis(support.free_port(), tmp_path)
-    server.start()
-    yield server
-    server.kill()
-
-
 def task_statuses(engine: sa.Engine, job_id: int) -> dict[str, int]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(tasks.c.status, sa.func.count())

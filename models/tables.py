@@ -188,6 +188,9 @@ attempts = sa.Table(
     sa.Column("due_at", UtcDateTime, nullable=True),
     sa.Column("claimed_at", UtcDateTime, nullable=False),
     sa.Column("sent_at", UtcDateTime, nullable=False),
+    # Times the reaper sent the message again; each resend waits twice as long as the last,
+    # so a slow queue is never flooded with copies of the claims it holds.
+    sa.Column("resends", sa.Integer, nullable=False, server_default="0"),
     sa.Column("dialing_at", UtcDateTime, nullable=True),
     sa.Column("ended_at", UtcDateTime, nullable=True),
     # What the dialer said identifies the call, and when to ask it about the call.

@@ -36,7 +36,7 @@ def reap(
 ) -> ReapReport:
     with engine.begin() as conn:
         resend_ids = attempts_repo.take_unanswered_claims(
-            conn, now - timedelta(seconds=claimed_resend_after_s), now, REAP_BATCH_MAX
+            conn, claimed_resend_after_s, now, REAP_BATCH_MAX
         )
     if resend_ids:
         send(resend_ids)  # safe: place_call's guarded UPDATE lets only one delivery dial

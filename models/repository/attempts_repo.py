@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from models import attempt_state, pacing
 from models.attempt_state import AttemptStatus, AttemptTrigger
 from models.outcome import CallOutcome
+from models.repository import common
 from models.repository.common import Row
 from models.tables import attempts
 
@@ -88,19 +89,30 @@ def postpone_check(conn: sa.Connection, attempt_id: int, check_at: datetime) -> 
     conn.execute(attempts.update().where(attempts.c.id == attempt_id).values(check_at=check_at))
 
 
+MAX_RESEND_DOUBLINGS = 10
+
+
 def take_unanswered_claims(
-    conn: sa.Connection, sent_before: datetime, now: datetime, limit: int
+    conn: sa.Connection, after_s: float, now: datetime, limit: int
 ) -> list[int]:
-    """Claimed attempts whose message had time to arrive and evidently did not; marked resent."""
+    """Claimed attempts whose message had time to arrive and evidently did not: waited
+    ``after_s`` since sent, doubled per earlier resend. Marked resent."""
+    waited = common.seconds_between(conn, sa.literal(now, attempts.c.sent_at.type),
+                                    attempts.c.sent_at)
+    doubling = sa.func.least(attempts.c.resends, MAX_RESEND_DOUBLINGS) \
+        if conn.dialect.name == "postgresql" else \
+        sa.func.min(attempts.c.resends, MAX_RESEND_DOUBLINGS)
+    due = (
+        sa.select(attempts.c.id)
+        .where(attempts.c.status == AttemptStatus.CLAIMED.value,
+               waited > sa.literal(after_s) * sa.literal(1).op("<<")(doubling))
+        .limit(limit).with_for_update(skip_locked=True)
+    )
     stmt = (
         sa.update(attempts)
-        .where(attempts.c.id.in_(
-            sa.select(attempts.c.id)
-            .where(attempts.c.status == AttemptStatus.CLAIMED.value,
-                   attempts.c.sent_at < sent_before)
-            .limit(limit).with_for_update(skip_locked=True).scalar_subquery()))
-        .where(attempts.c.status == AttemptStatus.CLAIMED.value)
-        .values(sent_at=now)
+        .where(attempts.c.id.in_(due.scalar_subquery()),
+               attempts.c.status == AttemptStatus.CLAIMED.value)
+        .values(sent_at=now, resends=attempts.c.resends + 1)
         .returning(attempts.c.id)
     )
     return [int(i) for i in conn.execute(stmt).scalars()]

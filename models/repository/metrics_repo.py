@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from models.repository import common
 from models.tables import attempts, events, tasks
 
 
@@ -27,19 +28,12 @@ def tries_by_outcome(conn: sa.Connection) -> dict[str, int]:
     return {str(o): int(n) for o, n in conn.execute(stmt).all()}
 
 
-def _seconds_between(conn: sa.Connection, later: sa.ColumnElement[object],
-                     earlier: sa.ColumnElement[object]) -> sa.ColumnElement[float]:
-    if conn.dialect.name == "postgresql":
-        return sa.cast(sa.func.extract("epoch", later - earlier), sa.Float)
-    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
-
-
 def dispatch_lag_histogram(
     conn: sa.Connection, bounds_s: Sequence[float]
 ) -> tuple[list[int], int, float]:
     """Cumulative counts of (try start - due time) at or under each bound, the count, the sum.
     A try is claimed only once due, so the lag is never negative."""
-    lag = _seconds_between(conn, attempts.c.claimed_at, attempts.c.due_at)
+    lag = common.seconds_between(conn, attempts.c.claimed_at, attempts.c.due_at)
     columns = [sa.func.count().filter(lag <= bound) for bound in bounds_s]
     row = conn.execute(sa.select(*columns, sa.func.count(), sa.func.coalesce(sa.func.sum(lag), 0))
                        .where(attempts.c.due_at.is_not(None))).one()

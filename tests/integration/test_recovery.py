@@ -78,3 +78,27 @@ def test_a_job_whose_task_failed_ends_failed(
         return str(status) if status in ("Completed", "Failed") else None
 
     assert stack.wait_for(job_status, 30, "the job to end") == "Failed"
+
+
+def test_each_resend_of_a_claim_waits_twice_as_long_as_the_last(engine: sa.Engine) -> None:
+    from datetime import timedelta
+
+    from models.repository import attempts_repo
+
+    scheduler_id = new_scheduler(engine)
+    enqueue.add_tasks(engine, CLIENT_ID, scheduler_id,
+                      [{"a_number": A_NUMBER, "b_number": B_NUMBER}], clock.now(), max_tasks=1)
+    claimed: list[int] = []
+    start = clock.now()
+    dispatch.dispatch(engine, lambda: start, claimed.extend, batch_max=10)
+
+    def resend_at(seconds: float) -> list[int]:
+        with engine.begin() as conn:
+            return attempts_repo.take_unanswered_claims(
+                conn, 10, start + timedelta(seconds=seconds), 100)
+
+    assert resend_at(9) == []
+    assert resend_at(11) == claimed  # first resend after 10 s; sent_at is now start+11
+    assert resend_at(11 + 19) == []  # the second waits 20 s
+    assert resend_at(11 + 21) == claimed
+    assert resend_at(32 + 39) == [] and resend_at(32 + 41) == claimed  # then 40 s

@@ -69,7 +69,7 @@ async def _stream(
 
 def _read(engine: sa.Engine, client_id: int, after: int) -> list[Any]:
     with engine.connect() as conn:
-        return events_repo.stream_after(conn, client_id, after, STREAM_BATCH_MAX)
+        return events_repo.stream_after(conn, client_id, after, STREAM_BATCH_MAX, clock.now())
 
 
 @router.get("/client/{client_id}/task_scheduler/{scheduler_id}/task/{task_id}/events",

@@ -103,16 +103,33 @@ def rotate_secret(
     return secret if conn.execute(stmt).rowcount else None
 
 
-def stream_after(conn: sa.Connection, client_id: int, after_seq: int, limit: int) -> list[Row]:
-    """The client's events after ``after_seq`` that no open transaction can precede."""
+# The snapshot's xmin is the whole cluster's: a long transaction anywhere (a bulk load,
+# a stuck session) would hold the stream back for as long as it runs. Events are written
+# by transactions of milliseconds, so one older than this is sent whatever xmin says.
+STREAM_MAX_HOLD_S = 10.0
+
+
+def stream_after(
+    conn: sa.Connection, client_id: int, after_seq: int, limit: int, now: datetime
+) -> list[Row]:
+    """The client's events after ``after_seq`` that no open transaction can precede, in
+    ``seq`` order: a reader that resumes after the last one it got skips none."""
     stmt = (
         sa.select(events.c.seq, events.c.type, events.c.payload)
         .where(events.c.client_id == client_id, events.c.seq > after_seq)
         .order_by(events.c.seq).limit(limit)
     )
     if conn.dialect.name == "postgresql":
-        stmt = stmt.where(events.c.xact_id < sa.text(
-            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+        settled = events.c.xact_id < sa.text(
+            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        old = events.c.created_at < now - timedelta(seconds=STREAM_MAX_HOLD_S)
+        # Stop at the first event that is neither: later ones must wait behind it.
+        first_unsettled = (
+            sa.select(sa.func.min(events.c.seq))
+            .where(events.c.client_id == client_id, events.c.seq > after_seq,
+                   ~sa.or_(settled, old)).scalar_subquery()
+        )
+        stmt = stmt.where(sa.or_(first_unsettled.is_(None), events.c.seq < first_unsettled))
     return list(conn.execute(stmt).all())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -144,12 +145,19 @@ def test_an_event_committed_late_holds_back_later_ones_so_resuming_skips_none(
     with engine.begin() as conn:
         events_repo.insert_events(conn, [event("second")])
     with engine.connect() as reader:
-        assert events_repo.stream_after(reader, CLIENT_ID, 0, 10) == []
+        assert events_repo.stream_after(reader, CLIENT_ID, 0, 10, clock.now()) == []
     slow_tx.commit()
     slow.close()
-    with engine.connect() as reader:
-        rows = events_repo.stream_after(reader, CLIENT_ID, 0, 10)
-    assert [r.seq for r in rows] == sorted(r.seq for r in rows) and len(rows) == 2
     with engine.connect() as conn:
+        seqs = list(conn.execute(sa.select(events.c.seq).order_by(events.c.seq)).scalars())
         ids = conn.execute(sa.select(events.c.id).order_by(events.c.seq)).scalars().all()
     assert ids == ["evt_first", "evt_second"]
+    # Other transactions in the cluster may still hold both back, but the stream is always
+    # a prefix: the second is never sent without the first.
+    with engine.connect() as reader:
+        rows = events_repo.stream_after(reader, CLIENT_ID, 0, 10, clock.now())
+    assert [r.seq for r in rows] == seqs[: len(rows)]
+    # An event older than the bound goes out whatever other transactions do.
+    later = clock.now() + timedelta(seconds=events_repo.STREAM_MAX_HOLD_S + 1)
+    with engine.connect() as reader:
+        assert [r.seq for r in events_repo.stream_after(reader, CLIENT_ID, 0, 10, later)] == seqs

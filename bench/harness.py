@@ -12,6 +12,7 @@ import math
 import os
 import platform
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -58,10 +59,33 @@ def verdict(met: bool) -> str:
     return "MET" if met else "NOT MET"
 
 
+def code_version() -> str:
+    """The project's commit, with "+changes" when files outside bench/ differ from it
+    (read-only git commands; the worker processes run this tree)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "--no-optional-locks", *args], cwd=support.REPO_ROOT,
+                              capture_output=True, text=True, timeout=30).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                      ":(exclude)bench", ":(exclude)docs/benchmarks.md")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (head or "unknown") + ("+changes" if changed else "")
+
+
+CODE_AT_START = code_version()
+
+
 def emit_json(benchmark: str, figures: dict[str, Any]) -> None:
-    """The one JSON line a benchmark ends with."""
-    say(json.dumps({"benchmark": benchmark, "machine": machine_info(), **figures},
-                   default=str, sort_keys=False))
+    """The one JSON line a benchmark ends with; says if the code changed during the run."""
+    code_at_end = code_version()
+    if code_at_end != CODE_AT_START:
+        say(f"warning: the project code changed during the run ({CODE_AT_START} -> "
+            f"{code_at_end}); processes started after the change ran the new code")
+    say(json.dumps({"benchmark": benchmark, "code": CODE_AT_START, "code_at_end": code_at_end,
+                    "machine": machine_info(), **figures}, default=str, sort_keys=False))
 
 
 def machine_info() -> dict[str, Any]:

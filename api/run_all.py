@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models import migrate
+from models import settings as settings_module
 from models.settings import Settings
 
 DEMO_SCENARIO = Path(__file__).with_name("demo_scenario.json")
@@ -45,9 +45,10 @@ def _commands(options: RunOptions, workdir: Path) -> dict[str, list[str]]:
 def run(settings: Settings, options: RunOptions) -> int:
     """Migrate, start everything, wait for Ctrl-C (or a child's death), stop everything."""
     migrate.upgrade(settings.database_url)
-    env = dict(os.environ)
+    overrides: dict[str, str] = {}
     if settings.dialer == "sim" and settings.sim_scenario is None:
-        env["RINGBACK_SIM_SCENARIO"] = str(DEMO_SCENARIO)  # the demo's mix of outcomes
+        overrides["RINGBACK_SIM_SCENARIO"] = str(DEMO_SCENARIO)  # the demo's mix of outcomes
+    env = settings_module.child_environment(overrides)
     workdir = Path.cwd()
     children = {name: subprocess.Popen(argv, env=env)
                 for name, argv in _commands(options, workdir).items()}

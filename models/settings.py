@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -74,3 +75,8 @@ class Settings(BaseSettings):
 def load() -> Settings:
     """Build the settings from the environment; call once at process start."""
     return Settings()
+
+
+def child_environment(overrides: dict[str, str]) -> dict[str, str]:
+    """The environment for processes this one starts: its own, with ``overrides``."""
+    return {**os.environ, **overrides}

@@ -61,18 +61,7 @@ def stack_factory(
     stacks: list[support.Stack] = []
 
     def build(scenario: dict[str, Any] | None = None, **settings: Any) -> support.Stack:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RINGBACK_")}
-        env.update({
-            "RINGBACK_DATABASE_URL": database_url,
-            "RINGBACK_BROKER_URL": broker_url,
-            "RINGBACK_SIM_SCENARIO": str(support.write_scenario(
-                tmp_path / "scenario.json", **(scenario or {"default": "answer"}))),
-            "RINGBACK_SIM_DIAL_LOG": str(tmp_path / "dial.log"),
-            "RINGBACK_DISPATCH_INTERVAL_S": "0.25",
-            "RINGBACK_POLL_CALLS_INTERVAL_S": "0.25",
-            "RINGBACK_REAP_INTERVAL_S": "1",
-        })
-        env.update({f"RINGBACK_{k.upper()}": str(v) for k, v in settings.items()})
+        env = support.stack_env(database_url, broker_url, tmp_path, scenario, **settings)
         stack = support.Stack(env=env, workdir=tmp_path)
         stacks.append(stack)
         return stack

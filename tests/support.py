@@ -283,3 +283,23 @@ class OwnPostgres:
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+
+def stack_env(database_url: str, broker_url: str, work: Path,
+              scenario: dict[str, Any] | None = None, **settings: Any) -> dict[str, str]:
+    """The environment worker and beat get in tests and benchmarks: the test's database,
+    broker, scenario and dial log, quick ticks, and ``settings`` on top
+    (``dispatch_interval_s=0.1`` becomes ``RINGBACK_DISPATCH_INTERVAL_S=0.1``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RINGBACK_")}
+    env.update({
+        "RINGBACK_DATABASE_URL": database_url,
+        "RINGBACK_BROKER_URL": broker_url,
+        "RINGBACK_SIM_SCENARIO": str(write_scenario(
+            work / "scenario.json", **(scenario or {"default": "answer"}))),
+        "RINGBACK_SIM_DIAL_LOG": str(work / "dial.log"),
+        "RINGBACK_DISPATCH_INTERVAL_S": "0.25",
+        "RINGBACK_POLL_CALLS_INTERVAL_S": "0.25",
+        "RINGBACK_REAP_INTERVAL_S": "1",
+    })
+    env.update({f"RINGBACK_{k.upper()}": str(v) for k, v in settings.items()})
+    return env

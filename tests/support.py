@@ -286,10 +286,11 @@ class OwnPostgres:
 
 
 def stack_env(database_url: str, broker_url: str, work: Path,
-              scenario: dict[str, Any] | None = None, **settings: Any) -> dict[str, str]:
+              scenario: dict[str, Any] | None = None, /, **settings: Any) -> dict[str, str]:
     """The environment worker and beat get in tests and benchmarks: the test's database,
     broker, scenario and dial log, quick ticks, and ``settings`` on top
-    (``dispatch_interval_s=0.1`` becomes ``RINGBACK_DISPATCH_INTERVAL_S=0.1``)."""
+    (``dispatch_interval_s=0.1`` becomes ``RINGBACK_DISPATCH_INTERVAL_S=0.1``; a setting
+    may override the database or broker too)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RINGBACK_")}
     env.update({
         "RINGBACK_DATABASE_URL": database_url,

@@ -242,8 +242,7 @@ def wait_ready(stack: support.Stack, workers: Sequence[str], beat: str | None) -
         return lambda: _log_line_has(stack.workdir, name, " ready.")
 
     def dispatched() -> bool:
-        return any(_log_line_has(stack.workdir, w, "scheduler.dispatch[", "succeeded")
-                   for w in workers)
+        return _log_line_has(stack.workdir, str(beat), "dispatcher running")
 
     for name in workers:
         poll(ready(name), READY_TIMEOUT_S, f"{name} to be ready", stack)

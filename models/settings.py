@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     call_timeout_s: float = 3600.0
     lost_grace_s: float = 60.0
 
-    dispatch_interval_s: float = 1.0
+    # The longest beat's dispatcher waits between two rounds; it runs sooner when a task
+    # falls due (see models/dispatch_timing.py).
+    dispatch_interval_s: float = 0.25
     reap_interval_s: float = 5.0
     # An accepted action not applied by then (its message was lost) is applied by the sweep.
     action_sweep_after_s: float = 10.0

@@ -1,4 +1,5 @@
-"""Beat's schedule: dispatch, the call poller and the reaper. No call's time lives here."""
+"""Beat's schedule: the call poller, the reaper, event delivery and the action sweep (dispatch
+runs inside beat itself: worker/beat_scheduler.py). No call's time lives here."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ POLL_CALLS_TASK = "worker.poll_calls"
 DELIVER_EVENTS_TASK = "worker.deliver_events"
 APPLY_ACTION_TASK = "worker.apply_action"
 SWEEP_ACTIONS_TASK = "worker.sweep_actions"
-PLACE_CALL_TASK = "worker.place_call"
+PLACE_CALLS_TASK = "worker.place_calls"
+PLACE_CALL_TASK = "worker.place_call"  # one try a message; still accepted, no longer sent
+# Tries per place_calls message.
+PLACE_BATCH_MAX = 25
 CALLS_QUEUE = "ringback.calls"
 TICKS_QUEUE = "ringback.ticks"
 
@@ -22,8 +26,9 @@ def schedule(settings: Settings) -> dict[str, Any]:
         # A tick not run within its interval is stale: the next one does the same work.
         return {"task": task, "schedule": seconds, "options": {"expires": max(seconds, 1.0)}}
 
+    # Dispatch is not here: beat's scheduler runs it in the beat process itself
+    # (worker/beat_scheduler.py); scheduler.dispatch remains for the API's nudge.
     return {
-        "dispatch": every(DISPATCH_TASK, settings.dispatch_interval_s),
         "poll-calls": every(POLL_CALLS_TASK, settings.poll_calls_interval_s),
         "reap": every(REAP_TASK, settings.reap_interval_s),
         "deliver-events": every(DELIVER_EVENTS_TASK, settings.deliver_events_interval_s),

@@ -1,8 +1,11 @@
-"""Ending a try: one transaction decides the task's next state and writes its events."""
+"""Ending tries: one transaction decides each task's next state and writes its events,
+for as many tries as ended together (a statement per kind of change, not per try)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,26 +14,74 @@ from models import events, job_state, log_context, retry
 from models.events import EventType
 from models.job_state import JobStatus
 from models.outcome import LOST_DESCRIPTION, CallOutcome
-from models.repository import attempts_repo, common, events_repo, tasks_repo
+from models.repository import attempts_repo, common, events_repo, outcomes_repo, tasks_repo
 from models.task_state import FinishResult, TaskTrigger
 
 log = logging.getLogger(__name__)
+# An attempt id and what the dialer said of its call (None: the try is lost).
+Ending = tuple[int, CallOutcome | None]
 # A try that would be retried while its job is paused or cancelled waits or ends instead.
 HELD_RETRY: dict[JobStatus, TaskTrigger] = {
     JobStatus.PAUSED: TaskTrigger.PAUSE_AFTER_TRY,
     JobStatus.CANCELLED: TaskTrigger.CANCEL_AFTER_TRY,
 }
+# Triggers that make a task final, and the events each writes.
+FINAL_EVENTS: dict[TaskTrigger, tuple[EventType, ...]] = {
+    TaskTrigger.SUCCEED: (EventType.SUCCESS, EventType.AFTER),
+    TaskTrigger.FAIL: (EventType.AFTER,),
+    TaskTrigger.CANCEL_AFTER_TRY: (),
+}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    attempt: common.Row
+    task: common.Row
+    outcome: CallOutcome | None
+    decision: retry.Decision
+    trigger: TaskTrigger
 
 
 def complete_attempt(
     engine: sa.Engine, attempt_id: int, outcome: CallOutcome | None, now: datetime
 ) -> bool:
-    """Record the outcome (None: the try is lost); False if the attempt had already ended."""
+    """Record one outcome; False if the attempt had already ended."""
+    return bool(complete_attempts(engine, [(attempt_id, outcome)], now))
+
+
+def complete_attempts(engine: sa.Engine, endings: Sequence[Ending], now: datetime) -> set[int]:
+    """Record the outcomes in one transaction; returns the attempts that ended here (one
+    that another run had already ended is skipped by the guarded UPDATE)."""
+    if not endings:
+        return set()
     with engine.begin() as conn:
-        attempt = attempts_repo.end_attempt(conn, attempt_id, outcome, now)
-        if attempt is None:
-            return False
-        task = tasks_repo.load_task(conn, attempt.task_id)
+        return record_endings(conn, endings, now)
+
+
+def record_endings(conn: sa.Connection, endings: Sequence[Ending], now: datetime) -> set[int]:
+    """complete_attempts within the caller's transaction."""
+    if not endings:
+        return set()
+    ended = attempts_repo.end_attempts(conn, endings, now)
+    plans = _plan(conn, ended, dict(endings), now)
+    changed = _change_tasks(conn, plans, now)
+    _count_finals(conn, changed, now)
+    return {int(attempt.id) for attempt in ended}
+
+
+def try_in_execution(attempt_no: int, task: common.Row) -> int:
+    """The try's number within the job's current execution (a restart starts again at 1)."""
+    return int(attempt_no - task.tries_before_execution)
+
+
+def _plan(
+    conn: sa.Connection, ended: Sequence[common.Row],
+    outcomes: Mapping[int, CallOutcome | None], now: datetime,
+) -> list[_Plan]:
+    task_rows = outcomes_repo.load_tasks(conn, [a.task_id for a in ended])
+    plans = []
+    for attempt in ended:
+        task, outcome = task_rows[attempt.task_id], outcomes[attempt.id]
         decision = retry.decide(
             connected=outcome is not None and outcome.connected,
             description=outcome.describe() if outcome else LOST_DESCRIPTION,
@@ -39,53 +90,62 @@ def complete_attempt(
             try_again_pause_s=task.try_again_pause,
             now=now,
         )
-        trigger = decision.verdict.trigger
-        if decision.verdict is retry.Verdict.RETRY:
-            job_status = JobStatus(tasks_repo.job_status_of(conn, task.job_id))
-            trigger = HELD_RETRY.get(job_status, trigger)
-        updated = tasks_repo.apply_task_trigger(
-            conn, task.id, trigger, now, **_task_fields(decision, outcome)
-        )
-        log.info("try ended: %s; %s", decision.comment, trigger.value,
-                 extra=log_context.for_call(task._mapping, attempt_id, attempt.attempt_no))
-        if updated is not None and trigger is TaskTrigger.CANCEL_AFTER_TRY:
-            tasks_repo.count_final_task(conn, task.job_id, False, now)
-        elif updated is not None and decision.verdict is not retry.Verdict.RETRY:
-            _finish_task(conn, updated, decision.verdict, attempt.attempt_no, now)
-    return True
+        plans.append(_Plan(attempt, task, outcome, decision, decision.verdict.trigger))
+    retrying = {p.task.job_id for p in plans if p.decision.verdict is retry.Verdict.RETRY}
+    if not retrying:
+        return plans
+    statuses = outcomes_repo.job_statuses(conn, retrying)
+    return [replace(p, trigger=HELD_RETRY.get(JobStatus(statuses[p.task.job_id]), p.trigger))
+            if p.task.job_id in retrying and p.decision.verdict is retry.Verdict.RETRY else p
+            for p in plans]
 
 
-def try_in_execution(attempt_no: int, task: common.Row) -> int:
-    """The try's number within the job's current execution (a restart starts again at 1)."""
-    return int(attempt_no - task.tries_before_execution)
+def _change_tasks(
+    conn: sa.Connection, plans: Sequence[_Plan], now: datetime
+) -> list[tuple[_Plan, common.Row]]:
+    """Each task's guarded change, one statement per trigger; the events of those that
+    became final. Returns the plans whose task changed, with the task as it is now."""
+    changed = []
+    for trigger in sorted({p.trigger for p in plans}):
+        group = {p.task.id: p for p in plans if p.trigger is trigger}
+        rows = [{"id": task_id, **_task_fields(p.decision, p.outcome)}
+                for task_id, p in group.items()]
+        for task in outcomes_repo.apply_task_trigger_each(conn, trigger, rows, now):
+            plan = group[task.id]
+            log.info("try ended: %s; %s", plan.decision.comment, trigger.value,
+                     extra=log_context.for_call(task._mapping, plan.attempt.id,
+                                                plan.attempt.attempt_no))
+            changed.append((plan, task))
+    events_repo.insert_events(conn, [
+        events.task_event(kind, task._mapping, plan.attempt.attempt_no, now)
+        for plan, task in changed for kind in FINAL_EVENTS.get(plan.trigger, ())
+    ])
+    return changed
 
 
 def _task_fields(decision: retry.Decision, outcome: CallOutcome | None) -> dict[str, object]:
+    """The same keys for every task given one trigger: one statement sets them all."""
     if decision.verdict is retry.Verdict.RETRY:
         return {"next_attempt_at": decision.next_attempt_at}
     result = FinishResult.SUCCESS if decision.verdict is retry.Verdict.SUCCEED else (
         FinishResult.FAILED
     )
-    fields: dict[str, object] = {
-        "finish_result": result.value, "finish_comment": decision.comment, "next_attempt_at": None,
-    }
-    if outcome is not None and outcome.cdr:
-        fields["cdr"] = outcome.cdr
-    return fields
+    # A task's cdr is empty until the try that ends it: only a connected call has one.
+    return {"finish_result": result.value, "finish_comment": decision.comment,
+            "next_attempt_at": None, "cdr": outcome.cdr if outcome else None}
 
 
-def _finish_task(
-    conn: sa.Connection, task: common.Row, verdict: retry.Verdict, attempt_no: int,
-    now: datetime,
+def _count_finals(
+    conn: sa.Connection, changed: Sequence[tuple[_Plan, common.Row]], now: datetime
 ) -> None:
-    task_row = task._mapping
-    finished = [EventType.SUCCESS, EventType.AFTER] if verdict is retry.Verdict.SUCCEED else [
-        EventType.AFTER
-    ]
-    events_repo.insert_events(
-        conn, [events.task_event(kind, task_row, attempt_no, now) for kind in finished]
-    )
-    counts = tasks_repo.count_final_task(conn, task.job_id, verdict is retry.Verdict.FAIL, now)
-    if counts.tasks_final >= counts.tasks_total:
-        trigger = job_state.finish_trigger(counts.tasks_failed)
-        tasks_repo.apply_job_trigger(conn, [task.job_id], trigger, now)
+    """Count the tasks that became final on their jobs; a job whose last task this was
+    ends Completed or Failed (a paused or cancelled one keeps its status: the guard)."""
+    finals: dict[int, tuple[int, int]] = {}
+    for plan, task in changed:
+        if plan.trigger in FINAL_EVENTS:
+            final, failed = finals.get(task.job_id, (0, 0))
+            finals[task.job_id] = (final + 1, failed + (plan.trigger is TaskTrigger.FAIL))
+    for counts in outcomes_repo.count_final_tasks(conn, finals, now):
+        if counts.tasks_final >= counts.tasks_total:
+            trigger = job_state.finish_trigger(counts.tasks_failed)
+            tasks_repo.apply_job_trigger(conn, [counts.id], trigger, now)

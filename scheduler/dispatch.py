@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,22 +19,44 @@ Clock = Callable[[], datetime]
 MAX_ROUNDS_PER_SCHEDULER = 10
 
 
+@dataclass(frozen=True)
+class RoundReport:
+    started: int  # tries claimed and sent
+    # Some scheduler has due tasks left that pacing does not hold back: its claims filled
+    # the room for work no worker has taken yet, or its batches ran out.
+    more_due: bool
+
+
 def dispatch(
     engine: sa.Engine, clock: Clock, send: SendAttempts, batch_max: int,
     max_pending_claims: int = pacing.PacingSettings.max_pending_claims,
 ) -> int:
     """Start every due try that may start now; returns how many were started."""
+    return dispatch_round(engine, clock, send, batch_max, max_pending_claims).started
+
+
+def dispatch_round(
+    engine: sa.Engine, clock: Clock, send: SendAttempts, batch_max: int,
+    max_pending_claims: int = pacing.PacingSettings.max_pending_claims,
+) -> RoundReport:
     with engine.connect() as conn:
         scheduler_ids = tasks_repo.schedulers_with_due_tasks(conn, clock())
-    started = 0
+    started, more_due = 0, False
     for scheduler_id in scheduler_ids:
         for _ in range(MAX_ROUNDS_PER_SCHEDULER):
-            claimed = dispatch_scheduler(engine, scheduler_id, clock, send, batch_max,
-                                         max_pending_claims)
-            started += claimed
-            if claimed < batch_max:
+            claimed = _dispatch_scheduler(engine, scheduler_id, clock, send, batch_max,
+                                          max_pending_claims)
+            started += claimed.started
+            if claimed.started < batch_max:
                 break
-    return started
+        more_due = more_due or claimed.more_due
+    return RoundReport(started, more_due)
+
+
+def next_due_at(engine: sa.Engine, now: datetime) -> datetime | None:
+    """When the next waiting task falls due, if any does after ``now``."""
+    with engine.connect() as conn:
+        return tasks_repo.next_due_after(conn, now)
 
 
 def pacing_settings(
@@ -54,10 +77,20 @@ def dispatch_scheduler(
     engine: sa.Engine, scheduler_id: int, clock: Clock, send: SendAttempts, batch_max: int,
     max_pending_claims: int = pacing.PacingSettings.max_pending_claims,
 ) -> int:
+    """Start the scheduler's due tries that may start now; returns how many."""
+    return _dispatch_scheduler(engine, scheduler_id, clock, send, batch_max,
+                               max_pending_claims).started
+
+
+def _dispatch_scheduler(
+    engine: sa.Engine, scheduler_id: int, clock: Clock, send: SendAttempts, batch_max: int,
+    max_pending_claims: int,
+) -> RoundReport:
     with engine.begin() as conn:
         scheduler = access_repo.lock_scheduler(conn, scheduler_id)
         if scheduler is None:
-            return 0  # another dispatcher is pacing this scheduler right now
+            # Another dispatcher is pacing this scheduler right now.
+            return RoundReport(0, more_due=False)
         settings = pacing_settings(scheduler, max_pending_claims)
         history = attempts_repo.pacing_history(
             conn, scheduler_id, scheduler.asr_measure_from, settings.asr_window,
@@ -78,4 +111,4 @@ def dispatch_scheduler(
     # Sent after commit: a lost message leaves a `claimed` attempt the reaper sends again.
     if attempt_ids:
         send(attempt_ids)
-    return len(attempt_ids)
+    return RoundReport(len(attempt_ids), more_due=decision.hold is None and len(claimed) == limit)

@@ -44,10 +44,9 @@ def reap(
         overdue = attempts_repo.dialing_since(
             conn, now - timedelta(seconds=dialing_timeout_s), REAP_BATCH_MAX
         )
-    completed = lost = 0
-    for attempt in overdue:
-        outcome = ask_dialer(attempt.id, attempt.dialer_ref)
-        if completion.complete_attempt(engine, attempt.id, outcome, now):
-            completed += outcome is not None
-            lost += outcome is None
-    return ReapReport(resent=len(resend_ids), completed=completed, lost=lost)
+    endings = [(attempt.id, ask_dialer(attempt.id, attempt.dialer_ref)) for attempt in overdue]
+    ended = completion.complete_attempts(engine, endings, now)
+    completed = sum(1 for attempt_id, outcome in endings
+                    if attempt_id in ended and outcome is not None)
+    return ReapReport(resent=len(resend_ids), completed=completed,
+                      lost=len(ended) - completed)

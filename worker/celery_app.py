@@ -37,6 +37,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_queues": (Queue(beat.CALLS_QUEUE), Queue(beat.TICKS_QUEUE)),
         "task_default_queue": beat.CALLS_QUEUE,
         "task_routes": {
+            beat.PLACE_CALLS_TASK: {"queue": beat.CALLS_QUEUE},
             beat.PLACE_CALL_TASK: {"queue": beat.CALLS_QUEUE},
             beat.DISPATCH_TASK: {"queue": beat.TICKS_QUEUE},
             beat.REAP_TASK: {"queue": beat.TICKS_QUEUE},
@@ -48,6 +49,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_send_task_events": True,
         "task_send_sent_event": True,
         "beat_schedule": beat.schedule(settings),
+        "beat_scheduler": "worker.beat_scheduler:DispatchingScheduler",
         "timezone": "UTC",
         "enable_utc": True,
     }

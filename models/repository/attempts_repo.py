@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from models import attempt_state, pacing
 from models.attempt_state import AttemptStatus, AttemptTrigger
 from models.outcome import CallOutcome
-from models.repository import common
+from models.repository import bulk, common
 from models.repository.common import Row
 from models.tables import attempts
 
@@ -31,62 +31,76 @@ def insert_attempts(
     return [int(i) for i in conn.execute(stmt, rows).scalars()]
 
 
-def apply_attempt_trigger(
-    conn: sa.Connection, attempt_id: int, trigger: AttemptTrigger, now: datetime, **fields: Any
-) -> Row | None:
+def begin_dialing(conn: sa.Connection, attempt_ids: Sequence[int], now: datetime) -> list[Row]:
+    """claimed → dialing; an attempt another delivery of its message took is not returned."""
+    if not attempt_ids:
+        return []
     stmt = (
         attempts.update()
-        .where(attempts.c.id == attempt_id,
-               attempts.c.status.in_(attempt_state.allowed_from(trigger)))
-        .values(status=attempt_state.target(trigger).value, **fields)
-        .returning(*attempts.c)
-    )
-    return conn.execute(stmt).first()
-
-
-def begin_dialing(conn: sa.Connection, attempt_id: int, now: datetime) -> Row | None:
-    """claimed → dialing; None when another delivery of the message got there first."""
-    return apply_attempt_trigger(conn, attempt_id, AttemptTrigger.DIAL, now, dialing_at=now)
-
-
-def end_attempt(
-    conn: sa.Connection, attempt_id: int, outcome: CallOutcome | None, now: datetime
-) -> Row | None:
-    """dialing → completed (with the outcome) or lost (without); None if already ended."""
-    if outcome is None:
-        return apply_attempt_trigger(conn, attempt_id, AttemptTrigger.LOSE, now, ended_at=now)
-    return apply_attempt_trigger(
-        conn, attempt_id, AttemptTrigger.COMPLETE, now, ended_at=now,
-        a_answered=outcome.a_answered, b_answered=outcome.b_answered,
-        cause=outcome.cause.value if outcome.cause else None, cdr=outcome.cdr,
-        talk_seconds=outcome.talk_seconds,
-    )
-
-
-def record_dialer_ref(
-    conn: sa.Connection, attempt_id: int, ref: str, check_at: datetime
-) -> bool:
-    stmt = (
-        attempts.update()
-        .where(attempts.c.id == attempt_id, attempts.c.status == AttemptStatus.DIALING.value)
-        .values(dialer_ref=ref, check_at=check_at)
-    )
-    return bool(conn.execute(stmt).rowcount)
-
-
-def attempts_to_check(conn: sa.Connection, now: datetime, limit: int) -> list[Row]:
-    """Dialing attempts whose dialer said to ask again by now."""
-    stmt = (
-        sa.select(attempts.c.id, attempts.c.dialer_ref)
-        .where(attempts.c.status == AttemptStatus.DIALING.value,
-               attempts.c.check_at <= now)
-        .order_by(attempts.c.check_at).limit(limit)
+        .where(attempts.c.id.in_(attempt_ids),
+               attempts.c.status.in_(attempt_state.allowed_from(AttemptTrigger.DIAL)))
+        .values(status=attempt_state.target(AttemptTrigger.DIAL).value, dialing_at=now)
+        .returning(attempts.c.id, attempts.c.task_id, attempts.c.attempt_no)
     )
     return list(conn.execute(stmt).all())
 
 
-def postpone_check(conn: sa.Connection, attempt_id: int, check_at: datetime) -> None:
-    conn.execute(attempts.update().where(attempts.c.id == attempt_id).values(check_at=check_at))
+def record_dialer_refs(
+    conn: sa.Connection, placed: Sequence[tuple[int, str, datetime]]
+) -> int:
+    """What the dialer calls each placed call, and when to ask it: (attempt id, ref, when)."""
+    rows = [{"id": attempt_id, "dialer_ref": ref, "check_at": check_at}
+            for attempt_id, ref, check_at in placed]
+    guard = attempts.c.status == AttemptStatus.DIALING.value
+    return len(bulk.update_each(conn, attempts, rows, guard, [attempts.c.id]))
+
+
+def end_attempts(
+    conn: sa.Connection, endings: Sequence[tuple[int, CallOutcome | None]], now: datetime
+) -> list[Row]:
+    """dialing → completed (with the outcome) or lost (None); returns the attempts ended
+    here, not those another run had already ended."""
+    ended: list[Row] = []
+    for trigger in (AttemptTrigger.COMPLETE, AttemptTrigger.LOSE):
+        rows = [_ending_values(attempt_id, outcome, trigger, now)
+                for attempt_id, outcome in endings
+                if (outcome is None) == (trigger is AttemptTrigger.LOSE)]
+        guard = attempts.c.status.in_(attempt_state.allowed_from(trigger))
+        ended += bulk.update_each(conn, attempts, rows, guard, list(attempts.c))
+    return ended
+
+
+def _ending_values(
+    attempt_id: int, outcome: CallOutcome | None, trigger: AttemptTrigger, now: datetime
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"id": attempt_id,
+                              "status": attempt_state.target(trigger).value, "ended_at": now}
+    if outcome is not None:
+        values.update(a_answered=outcome.a_answered, b_answered=outcome.b_answered,
+                      cause=outcome.cause.value if outcome.cause else None, cdr=outcome.cdr,
+                      talk_seconds=outcome.talk_seconds)
+    return values
+
+
+def take_calls_to_check(
+    conn: sa.Connection, now: datetime, again_at: datetime, limit: int
+) -> list[Row]:
+    """Dialing attempts whose dialer said to ask again by now, leased until ``again_at``:
+    two pollers at once never ask about the same call."""
+    due = (
+        sa.select(attempts.c.id)
+        .where(attempts.c.status == AttemptStatus.DIALING.value, attempts.c.check_at <= now)
+        .order_by(attempts.c.check_at).limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        attempts.update()
+        .where(attempts.c.id.in_(due.scalar_subquery()),
+               attempts.c.status == AttemptStatus.DIALING.value)
+        .values(check_at=again_at)
+        .returning(attempts.c.id, attempts.c.dialer_ref)
+    )
+    return list(conn.execute(stmt).all())
 
 
 MAX_RESEND_DOUBLINGS = 10

@@ -77,6 +77,14 @@ def schedulers_with_due_tasks(conn: sa.Connection, now: datetime) -> list[int]:
     return [int(sid) for sid in conn.execute(stmt).scalars()]
 
 
+def next_due_after(conn: sa.Connection, now: datetime) -> datetime | None:
+    """The earliest due time after ``now`` of a waiting task (the due index's range scan)."""
+    stmt = sa.select(sa.func.min(tasks.c.next_attempt_at)).where(
+        tasks.c.status.in_(task_state.WAITING), tasks.c.next_attempt_at > now)
+    found: datetime | None = conn.execute(stmt).scalar_one()
+    return found
+
+
 def claim_due_tasks(conn: sa.Connection, scheduler_id: int, now: datetime, limit: int) -> list[Row]:
     """Move up to ``limit`` due tasks to `executed`; each row says which try it starts."""
     due = (
@@ -144,17 +152,6 @@ def _execution_times(trigger: JobTrigger, now: datetime) -> dict[str, datetime]:
     return {"start_time": now} if trigger is JobTrigger.START else {"end_time": now}
 
 
-def count_final_task(conn: sa.Connection, job_id: int, failed: bool, now: datetime) -> Row:
-    """Count one more final task on its job; the row lock orders concurrent finishers."""
-    stmt = (
-        jobs.update().where(jobs.c.id == job_id)
-        .values(tasks_final=jobs.c.tasks_final + 1,
-                tasks_failed=jobs.c.tasks_failed + (1 if failed else 0), updated_at=now)
-        .returning(jobs.c.tasks_final, jobs.c.tasks_failed, jobs.c.tasks_total)
-    )
-    return conn.execute(stmt).one()
-
-
 def list_tasks(
     conn: sa.Connection, client_id: int, scheduler_id: int, *,
     status: TaskStatus | None, after_id: int, limit: int,
@@ -207,10 +204,6 @@ def apply_to_job_tasks(
         stmt = stmt.where(tasks.c.finish_result == "failed")
     stmt = stmt.values(status=task_state.target(trigger).value, updated_at=now, **values)
     return int(conn.execute(stmt).rowcount)
-
-
-def job_status_of(conn: sa.Connection, job_id: int) -> str:
-    return str(conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id)).scalar_one())
 
 
 def rearm_failed_tasks(conn: sa.Connection, job_id: int, now: datetime) -> int:

@@ -14,16 +14,22 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from api import enqueue
+from models import clock
 from models.tables import attempts, events, tasks
 from tests import support
 from tests.conftest import StackFactory
-from tests.integration.test_core_flow import add, new_scheduler
+from tests.integration.test_core_flow import CLIENT_ID, add, new_scheduler
 from tests.receiver import Receiver
 
 B_ANSWERS = "+15559990000"  # its last digit has no rule: it answers
 MIXED = {"default": "answer",
          "suffixes": {"1": ["busy", "answer"], "2": ["no_answer"], "3": ["rejected", "answer"],
                       "4": ["failed"]}}
+# Calls ring 2 s and a scheduler runs at most 200 at once, so the run lasts long enough
+# (about half a minute) for every kill to land on calls in flight.
+RINGING = {**MIXED, "ring_seconds": 2}
+CONCURRENT_CALLS = 200
 # Fast recovery: resend unanswered claims after 3 s, give up on a silent dial after 5 s.
 RECOVERY = {"claimed_resend_after_s": 3, "call_timeout_s": 2, "lost_grace_s": 3,
             "broker_visibility_timeout_s": 10, "action_sweep_after_s": 2}
@@ -39,12 +45,14 @@ def task_statuses(engine: sa.Engine, job_id: int) -> dict[str, int]:
 def test_kills_a_redis_restart_and_two_beats_lose_no_task_and_dial_no_try_twice(
     engine: sa.Engine, stack_factory: StackFactory, own_redis: support.OwnRedis
 ) -> None:
-    stack = stack_factory(MIXED, broker_url=f"redis://127.0.0.1:{own_redis.port}/0",
+    stack = stack_factory(RINGING, broker_url=f"redis://127.0.0.1:{own_redis.port}/0",
                           **RECOVERY)
     stack.start_beat("beat-a")
     stack.start_beat("beat-b")
     stack.start_worker("worker-0")
-    job = add(engine, new_scheduler(engine), [
+    scheduler = enqueue.create_scheduler(engine, CLIENT_ID, {
+        "name": "kills", "concurrent_task_limit": CONCURRENT_CALLS}, clock.now())
+    job = add(engine, scheduler["id"], [
         {"a_number": f"+1555{i:07d}", "b_number": B_ANSWERS, "try_count": 2,
          "try_again_pause": 0} for i in range(2000)])
     kills = 0

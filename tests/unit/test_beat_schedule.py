@@ -24,14 +24,12 @@ def _settings(
 
 def test_schedule_entries() -> None:
     schedule = beat.schedule(_settings())
-    assert set(schedule) == {"dispatch", "poll-calls", "reap", "deliver-events",
-                             "sweep-actions"}
+    # Dispatch runs inside beat (worker/beat_scheduler.py), not as a tick sent to workers.
+    assert set(schedule) == {"poll-calls", "reap", "deliver-events", "sweep-actions"}
     assert schedule["sweep-actions"]["task"] == "worker.sweep_actions"
     assert schedule["sweep-actions"]["schedule"] == 5
-    assert schedule["dispatch"]["task"] == "scheduler.dispatch" == beat.DISPATCH_TASK
     assert schedule["poll-calls"]["task"] == "worker.poll_calls" == beat.POLL_CALLS_TASK
     assert schedule["reap"]["task"] == "scheduler.reap" == beat.REAP_TASK
-    assert schedule["dispatch"]["schedule"] == 1
     assert schedule["poll-calls"]["schedule"] == 2
     assert schedule["reap"]["schedule"] == 5
     assert schedule["deliver-events"]["task"] == "worker.deliver_events"
@@ -43,7 +41,6 @@ def test_schedule_follows_settings() -> None:
     schedule = beat.schedule(
         _settings(dispatch_interval_s=0.25, poll_calls_interval_s=0.5, reap_interval_s=30)
     )
-    assert schedule["dispatch"]["schedule"] == 0.25
     assert schedule["poll-calls"]["schedule"] == 0.5
     assert schedule["reap"]["schedule"] == 30
 

@@ -1,0 +1,72 @@
+"""The dispatcher: runs dispatch rounds at the times models.dispatch_timing gives, for a
+host loop (beat's) that calls ``run_if_due`` and sleeps for the seconds it returns."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from models import dispatch_timing
+from scheduler import dispatch
+from scheduler.dispatch import Clock, SendAttempts
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(
+        self, engine: sa.Engine, clock: Clock, send: SendAttempts, *, batch_max: int,
+        max_pending_claims: int, longest_wait_s: float,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.send = send
+        self.batch_max = batch_max
+        self.max_pending_claims = max_pending_claims
+        self.longest_wait_s = longest_wait_s
+        self.next_round_at: datetime | None = None  # None: at once
+        self.fruitless_rechecks = 0
+        self.rounds = 0
+        # Claims committed whose message could not be sent yet: sent again next round
+        # (and by the reaper, should this process end first).
+        self.unsent: list[int] = []
+
+    def run_if_due(self) -> float:
+        """Run a round if one is due; returns the seconds until the next one."""
+        now = self.clock()
+        if self.next_round_at is None or now >= self.next_round_at:
+            self.next_round_at = self._round()
+        return max(0.0, (self.next_round_at - self.clock()).total_seconds())
+
+    def _send(self, attempt_ids: Sequence[int]) -> None:
+        try:
+            self.send(attempt_ids)
+        except Exception:
+            log.exception("sending %d claimed tries failed; sending again next round",
+                          len(attempt_ids))
+            self.unsent.extend(attempt_ids)
+
+    def _round(self) -> datetime:
+        if self.unsent:
+            unsent, self.unsent = self.unsent, []
+            self._send(unsent)
+        try:
+            report = dispatch.dispatch_round(self.engine, self.clock, self._send,
+                                             self.batch_max, self.max_pending_claims)
+            now = self.clock()
+            next_due = dispatch.next_due_at(self.engine, now)
+        except Exception:
+            # The database is away: the next round tries again; nothing is lost.
+            log.exception("dispatch round failed")
+            return self.clock() + timedelta(seconds=self.longest_wait_s)
+        self.rounds += 1
+        if self.rounds == 1:
+            log.info("dispatcher running: a round at least every %s s", self.longest_wait_s)
+        fruitless = report.more_due and not report.started
+        self.fruitless_rechecks = self.fruitless_rechecks + 1 if fruitless else 0
+        return dispatch_timing.next_round_at(
+            now, longest_wait_s=self.longest_wait_s, next_due_at=next_due,
+            backlog_limited=report.more_due, fruitless_rechecks=self.fruitless_rechecks)

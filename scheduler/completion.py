@@ -58,11 +58,15 @@ def complete_attempts(engine: sa.Engine, endings: Sequence[Ending], now: datetim
         return record_endings(conn, endings, now)
 
 
-def record_endings(conn: sa.Connection, endings: Sequence[Ending], now: datetime) -> set[int]:
-    """complete_attempts within the caller's transaction."""
+def record_endings(
+    conn: sa.Connection, endings: Sequence[Ending], now: datetime,
+    dialer_refs: Mapping[int, str] | None = None,
+) -> set[int]:
+    """complete_attempts within the caller's transaction, storing the dialer's reference
+    of calls that ended as soon as they were placed."""
     if not endings:
         return set()
-    ended = attempts_repo.end_attempts(conn, endings, now)
+    ended = attempts_repo.end_attempts(conn, endings, now, dialer_refs)
     plans = _plan(conn, ended, dict(endings), now)
     changed = _change_tasks(conn, plans, now)
     _count_finals(conn, changed, now)

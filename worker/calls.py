@@ -82,18 +82,20 @@ def _record_placed(
     runtime: Runtime, placed: Sequence[tuple[int, PlacedCall]],
     unplaced: Sequence[completion.Ending],
 ) -> None:
-    """Store each call's reference and, in the same transaction, end the tries whose
-    calls are already over (a zero-length call, a refused number)."""
+    """Store each call's reference and when to ask about it; in the same transaction, end
+    the tries whose calls are already over (a zero-length call, a refused number)."""
     now = clock.now()
-    ended = [(attempt_id, runtime.dialer.poll(call.ref, now))
-             for attempt_id, call in placed if call.check_at <= now]
-    endings = [*unplaced, *((i, outcome) for i, outcome in ended if outcome is not None)]
-    if not placed and not endings:
+    outcomes = {attempt_id: runtime.dialer.poll(call.ref, now)
+                for attempt_id, call in placed if call.check_at <= now}
+    ended = {attempt_id: o for attempt_id, o in outcomes.items() if o is not None}
+    going_on = [(attempt_id, call.ref, call.check_at) for attempt_id, call in placed
+                if attempt_id not in ended]
+    if not going_on and not ended and not unplaced:
         return
     with runtime.engine.begin() as conn:
-        attempts_repo.record_dialer_refs(
-            conn, [(attempt_id, call.ref, call.check_at) for attempt_id, call in placed])
-        completion.record_endings(conn, endings, now)
+        attempts_repo.record_dialer_refs(conn, going_on)
+        completion.record_endings(conn, [*unplaced, *ended.items()], now,
+                                  {attempt_id: call.ref for attempt_id, call in placed})
 
 
 def poll_calls(runtime: Runtime) -> int:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
+import ssl
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
-
-import httpx
+from urllib.parse import urlsplit
 
 from models import clock, ssrf, webhooks
 
 USER_AGENT = "Ringback-Webhooks/1"
+# A receiver's answer body is read (so the connection can be kept) up to this, then dropped.
+MAX_ANSWER_BYTES = 64 * 1024
+# A kept-alive connection the receiver has closed meanwhile fails at once: such a failure
+# is sent again on a new connection, once.
+STALE_CONNECTION_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError,
+                           BrokenPipeError)
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,8 @@ class WebhookSender(Protocol):
 
 
 Resolver = Callable[[str, int], list[str]]
+# (scheme, address, port, host name): one kept-alive connection per thread for each.
+ConnectionKey = tuple[str, str, int, str]
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -41,14 +51,32 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS to an address already checked, verifying the certificate for the host name."""
+
+    def __init__(self, address: str, port: int, host_name: str, timeout_s: float,
+                 context: ssl.SSLContext) -> None:
+        super().__init__(address, port, timeout=timeout_s, context=context)
+        self.host_name = host_name
+        self.tls_context = context
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self.tls_context.wrap_socket(self.sock, server_hostname=self.host_name)
+
+
 class HttpWebhookSender:
     """POSTs with a timeout, never follows redirects, and connects only to an address it
-    has checked (the request is pinned to it, so a second DNS answer cannot redirect it)."""
+    has checked (the request is pinned to it, so a second DNS answer cannot redirect it).
+    Each thread keeps its connections alive between requests."""
 
-    def __init__(self, timeout_s: float, allow_private: bool, resolver: Resolver = resolve):
+    def __init__(self, timeout_s: float, allow_private: bool, resolver: Resolver = resolve,
+                 tls_context: ssl.SSLContext | None = None) -> None:
+        self.timeout_s = timeout_s
         self.allow_private = allow_private
         self.resolver = resolver
-        self.client = httpx.Client(timeout=timeout_s, follow_redirects=False)
+        self.tls_context = tls_context or ssl.create_default_context()
+        self._local = threading.local()
 
     def send(self, request: WebhookRequest) -> WebhookResponse:
         try:
@@ -59,27 +87,75 @@ class HttpWebhookSender:
             return WebhookResponse(None, error=f"refused: {refused}", refused=True)
         except OSError as error:
             return WebhookResponse(None, error=f"cannot resolve {request.url}: {error}")
+        key = (target.scheme, addresses[0], target.port, target.host)
+        headers = {**request.headers, "Host": _host_header(target), "User-Agent": USER_AGENT}
         try:
-            response = self.client.post(
-                str(httpx.URL(request.url).copy_with(host=addresses[0])), content=request.body,
-                headers={**request.headers, "Host": _host_header(target),
-                         "User-Agent": USER_AGENT},
-                extensions={"sni_hostname": target.host} if target.scheme == "https" else {},
-            )
-        except httpx.HTTPError as error:
+            return self._post(key, _path(request.url), headers, request.body)
+        except (OSError, http.client.HTTPException) as error:
+            self._drop(key)
             return WebhookResponse(None, error=f"{type(error).__name__}: {error}")
-        retry_after = webhooks.parse_retry_after(response.headers.get("retry-after"),
-                                                 clock.now())
-        problem = None if response.is_success else f"HTTP {response.status_code}"
-        return WebhookResponse(response.status_code, retry_after, problem)
+
+    def _post(self, key: ConnectionKey, path: str, headers: dict[str, str],
+              body: bytes) -> WebhookResponse:
+        reused = key in self._connections()
+        try:
+            answer = self._exchange(key, path, headers, body)
+        except STALE_CONNECTION_ERRORS:
+            if not reused:
+                raise
+            self._drop(key)
+            answer = self._exchange(key, path, headers, body)
+        status, retry_after = answer
+        retry_after_s = webhooks.parse_retry_after(retry_after, clock.now())
+        problem = None if 200 <= status < 300 else f"HTTP {status}"
+        return WebhookResponse(status, retry_after_s, problem)
+
+    def _exchange(self, key: ConnectionKey, path: str, headers: dict[str, str],
+                  body: bytes) -> tuple[int, str | None]:
+        conn = self._connection(key)
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read(MAX_ANSWER_BYTES)
+        if not response.isclosed() or response.will_close:
+            self._drop(key)  # an answer too long to read, or the receiver closes
+        return response.status, response.getheader("retry-after")
+
+    def _connections(self) -> dict[ConnectionKey, http.client.HTTPConnection]:
+        found: dict[ConnectionKey, http.client.HTTPConnection] | None = getattr(
+            self._local, "connections", None)
+        if found is None:
+            found = self._local.connections = {}
+        return found
+
+    def _connection(self, key: ConnectionKey) -> http.client.HTTPConnection:
+        connections = self._connections()
+        if key not in connections:
+            scheme, address, port, host = key
+            connections[key] = (
+                _PinnedHTTPSConnection(address, port, host, self.timeout_s, self.tls_context)
+                if scheme == "https" else
+                http.client.HTTPConnection(address, port, timeout=self.timeout_s))
+        return connections[key]
+
+    def _drop(self, key: ConnectionKey) -> None:
+        conn = self._connections().pop(key, None)
+        if conn is not None:
+            conn.close()
 
     def close(self) -> None:
-        self.client.close()
+        for key in list(self._connections()):
+            self._drop(key)
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _host_header(target: ssrf.Target) -> str:
     default = 443 if target.scheme == "https" else 80
-    return target.host if target.port == default else f"{target.host}:{target.port}"
+    host = f"[{target.host}]" if ":" in target.host else target.host  # an IPv6 literal
+    return host if target.port == default else f"{host}:{target.port}"
 
 
 @dataclass

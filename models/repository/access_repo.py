@@ -32,11 +32,15 @@ def get_scheduler(conn: sa.Connection, client_id: int, scheduler_id: int) -> Row
 
 
 def lock_scheduler(conn: sa.Connection, scheduler_id: int) -> Row | None:
-    """Lock the scheduler row for pacing; None when another dispatcher holds it."""
+    """Lock the scheduler row for pacing; None when another dispatcher holds it.
+
+    FOR NO KEY UPDATE: dispatchers exclude each other, but the key-share locks that rows
+    referencing the scheduler take (a bulk add of tasks, a try's completion) do not make a
+    dispatcher skip it."""
     stmt = (
         sa.select(schedulers)
         .where(schedulers.c.id == scheduler_id)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     )
     return conn.execute(stmt).first()
 

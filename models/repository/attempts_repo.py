@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -56,15 +56,22 @@ def record_dialer_refs(
 
 
 def end_attempts(
-    conn: sa.Connection, endings: Sequence[tuple[int, CallOutcome | None]], now: datetime
+    conn: sa.Connection, endings: Sequence[tuple[int, CallOutcome | None]], now: datetime,
+    dialer_refs: Mapping[int, str] | None = None,
 ) -> list[Row]:
-    """dialing → completed (with the outcome) or lost (None); returns the attempts ended
-    here, not those another run had already ended."""
+    """dialing → completed (with the outcome) or lost (None), with the dialer's reference
+    when given; returns the attempts ended here, not those another run had ended. Each
+    attempt is changed once: a second change of a row in one transaction would take
+    key-share locks on the rows it references."""
+    groups: dict[tuple[AttemptTrigger, frozenset[str]], list[dict[str, Any]]] = {}
+    for attempt_id, outcome in endings:
+        trigger = AttemptTrigger.LOSE if outcome is None else AttemptTrigger.COMPLETE
+        values = _ending_values(attempt_id, outcome, trigger, now)
+        if dialer_refs and attempt_id in dialer_refs:
+            values["dialer_ref"] = dialer_refs[attempt_id]
+        groups.setdefault((trigger, frozenset(values)), []).append(values)
     ended: list[Row] = []
-    for trigger in (AttemptTrigger.COMPLETE, AttemptTrigger.LOSE):
-        rows = [_ending_values(attempt_id, outcome, trigger, now)
-                for attempt_id, outcome in endings
-                if (outcome is None) == (trigger is AttemptTrigger.LOSE)]
+    for (trigger, _), rows in groups.items():
         guard = attempts.c.status.in_(attempt_state.allowed_from(trigger))
         ended += bulk.update_each(conn, attempts, rows, guard, list(attempts.c))
     return ended

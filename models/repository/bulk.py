@@ -17,25 +17,30 @@ def update_each(
     rows: Sequence[Mapping[str, Any]],
     guard: sa.ColumnElement[bool],
     returning: Sequence[sa.ColumnElement[Any]],
+    *,
+    key: str = "id",
+    match: Sequence[str] = (),
 ) -> list[Row]:
-    """Set each row's values (keyed by ``id``) where ``guard`` still holds; returns the rows
-    changed. Rows the guard refuses are left alone and not returned: zero is an answer."""
+    """Set each row's values (found by ``key``) where ``guard`` still holds and the
+    ``match`` columns still hold the row's values; returns the rows changed. Rows the guard
+    refuses are left alone and not returned: zero is an answer."""
     if not rows:
         return []
-    columns = [name for name in rows[0] if name != "id"]
+    keys = [key, *match]
+    columns = [name for name in rows[0] if name not in keys]
     if conn.dialect.name != "postgresql":
         # SQLite names no columns of a VALUES list: one guarded UPDATE per row.
         changed = []
         for row in rows:
-            stmt = (table.update().where(table.c.id == row["id"], guard)
+            stmt = (table.update().where(guard, *(table.c[k] == row[k] for k in keys))
                     .values({name: row[name] for name in columns}).returning(*returning))
             found = conn.execute(stmt).first()
             if found is not None:
                 changed.append(found)
         return changed
-    given = _unnest(table, rows, ["id", *columns])
+    given = _unnest(table, rows, [*keys, *columns])
     stmt = (
-        table.update().where(table.c.id == given.c.id, guard)
+        table.update().where(guard, *(table.c[k] == given.c[k] for k in keys))
         .values({name: given.c[name] for name in columns}).returning(*returning)
     )
     return list(conn.execute(stmt).all())

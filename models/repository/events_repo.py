@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from models import webhooks
+from models.repository import bulk
 from models.repository.common import Row
 from models.tables import clients, events
 from models.webhooks import DeliveryStatus
@@ -46,28 +47,30 @@ def claim_deliveries(
     return list(conn.execute(stmt).all())
 
 
-def record_delivery(
-    conn: sa.Connection, seq: int, attempt_no: int, outcome: webhooks.Next,
-    error: str | None, now: datetime,
-) -> bool:
-    """Store what attempt ``attempt_no`` led to; False if a later attempt owns the event."""
-    values: dict[str, Any] = {"last_delivery_error": error}
-    if outcome.verdict is webhooks.Verdict.RETRY:
-        values["next_delivery_at"] = outcome.retry_at
-    else:
-        values["delivery_status"] = {
-            webhooks.Verdict.DELIVERED: DeliveryStatus.DELIVERED,
-            webhooks.Verdict.GONE: DeliveryStatus.GONE,
-            webhooks.Verdict.GIVE_UP: DeliveryStatus.FAILED,
-        }[outcome.verdict].value
-        values["next_delivery_at"] = None
-        if outcome.verdict is webhooks.Verdict.DELIVERED:
-            values["delivered_at"] = now
-    stmt = events.update().where(
-        events.c.seq == seq, events.c.delivery_status == PENDING,
-        events.c.delivery_attempts == attempt_no,
-    ).values(**values)
-    return bool(conn.execute(stmt).rowcount)
+def record_deliveries(
+    conn: sa.Connection, results: Sequence[tuple[int, int, webhooks.Next, str | None]],
+    now: datetime,
+) -> int:
+    """Store what each delivery attempt led to: (seq, attempt number, next step, error).
+    A result is skipped when a later attempt owns the event (its lease ran out meanwhile)."""
+    rows = [{"seq": seq, "delivery_attempts": attempt_no, **_after(outcome, error, now)}
+            for seq, attempt_no, outcome, error in results]
+    changed = bulk.update_each(conn, events, rows, events.c.delivery_status == PENDING,
+                               [events.c.seq], key="seq", match=["delivery_attempts"])
+    return len(changed)
+
+
+def _after(outcome: webhooks.Next, error: str | None, now: datetime) -> dict[str, Any]:
+    """The same columns for every verdict, so one statement records any mix of them."""
+    delivered = outcome.verdict is webhooks.Verdict.DELIVERED
+    status = {
+        webhooks.Verdict.RETRY: DeliveryStatus.PENDING,
+        webhooks.Verdict.DELIVERED: DeliveryStatus.DELIVERED,
+        webhooks.Verdict.GONE: DeliveryStatus.GONE,
+        webhooks.Verdict.GIVE_UP: DeliveryStatus.FAILED,
+    }[outcome.verdict]
+    return {"delivery_status": status.value, "last_delivery_error": error,
+            "next_delivery_at": outcome.retry_at, "delivered_at": now if delivered else None}
 
 
 def signing_secrets(

@@ -65,7 +65,7 @@ def _asr(conn: sa.Connection) -> Metric:
             continue
         settings = dispatch.pacing_settings(scheduler)
         history = attempts_repo.pacing_history(conn, scheduler_id, None, settings.asr_window,
-                                               None)
+                                               None, need_last_dial=False)
         asr = pacing.asr_pct(history.recent_a_answered)
         if asr is not None:
             family.add_metric([str(scheduler_id)], asr)

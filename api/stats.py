@@ -25,7 +25,8 @@ def scheduler_stats(
         # The plain ASR over the last window, holds or not; pacing itself measures again
         # from the end of a hold (DESIGN.md "Pacing").
         history = attempts_repo.pacing_history(
-            conn, scheduler_id, None, settings.asr_window, scheduler.asr_hold_until
+            conn, scheduler_id, None, settings.asr_window, scheduler.asr_hold_until,
+            need_last_dial=False,
         )
         by_status = tasks_repo.count_by_status(conn, scheduler_id)
         acd_s = attempts_repo.average_talk_seconds(conn, scheduler_id)

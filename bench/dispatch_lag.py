@@ -3,12 +3,13 @@
 Tasks are stored through the repository (tasks_repo.insert_tasks) with sub-second start
 times spread evenly at the rate over ``--spread`` seconds, the first ``--lead`` seconds
 from now; zero-length calls that answer, no webhooks. Lag is attempts.dialing_at -
-attempts.due_at of each task's first try. One worker (--concurrency 2) and one beat,
-once with the default dispatch interval (1 s) and once with
-RINGBACK_DISPATCH_INTERVAL_S=0.1, each on a fresh database. Baseline, same run and same
-stack: the same at a trickle (10 per second).
+attempts.due_at of each task's first try. One worker (--concurrency 2) and one beat, whose
+dispatcher runs a round when tasks fall due and at least every RINGBACK_DISPATCH_INTERVAL_S:
+once with the default (0.25 s) and once with 1 s, each on a fresh database, to show the
+lag no longer follows the tick. Baseline, same run and same stack: the same at a trickle
+(10 per second).
 
-    python -m bench.dispatch_lag [--rates 100,500] [--baseline-rate 10] [--intervals 1,0.1]
+    python -m bench.dispatch_lag [--rates 100,500] [--baseline-rate 10] [--intervals 0.25,1]
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", type=floats, default=[100.0, 500.0],
                         help="due tasks per second, comma separated")
     parser.add_argument("--baseline-rate", type=float, default=10.0)
-    parser.add_argument("--intervals", type=floats, default=[1.0, 0.1],
+    parser.add_argument("--intervals", type=floats, default=[0.25, 1.0],
                         help="dispatch intervals in seconds, comma separated")
     parser.add_argument("--spread", type=float, default=10.0, help="seconds of due times")
     parser.add_argument("--lead", type=float, default=3.0, help="seconds before the first")

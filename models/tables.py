@@ -210,6 +210,8 @@ attempts = sa.Table(
         sqlite_where=sa.text("status IN ('claimed', 'dialing')"),
     ),
     sa.Index("ix_attempts_scheduler_ended", "scheduler_id", "ended_at"),
+    # The interval rule reads a scheduler's last dial in every dispatch round.
+    sa.Index("ix_attempts_scheduler_dialing", "scheduler_id", "dialing_at"),
     sa.Index(
         "ix_attempts_scheduler_running",
         "scheduler_id",

@@ -93,8 +93,9 @@ def _dispatch_scheduler(
             return RoundReport(0, more_due=False)
         settings = pacing_settings(scheduler, max_pending_claims)
         history = attempts_repo.pacing_history(
-            conn, scheduler_id, scheduler.asr_measure_from, settings.asr_window,
-            scheduler.asr_hold_until,
+            conn, scheduler_id, scheduler.asr_measure_from,
+            settings.asr_window if settings.asr_threshold_pct is not None else None,
+            scheduler.asr_hold_until, need_last_dial=settings.interval_s > 0,
         )
         # Read after the history: every try it saw end ended before the claims made now.
         now = clock()

@@ -53,11 +53,14 @@ class Dispatcher:
         if self.unsent:
             unsent, self.unsent = self.unsent, []
             self._send(unsent)
+        began = self.clock()
         try:
             report = dispatch.dispatch_round(self.engine, self.clock, self._send,
                                              self.batch_max, self.max_pending_claims)
+            # Due after the round began, not after it ended: a task falling due while the
+            # round ran is the next round's, at once, not one longest wait later.
+            next_due = dispatch.next_due_at(self.engine, began)
             now = self.clock()
-            next_due = dispatch.next_due_at(self.engine, now)
         except Exception:
             # The database is away: the next round tries again; nothing is lost.
             log.exception("dispatch round failed")

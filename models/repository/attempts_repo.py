@@ -150,31 +150,49 @@ def dialing_since(conn: sa.Connection, dialing_before: datetime, limit: int) -> 
 
 
 def pacing_history(
-    conn: sa.Connection, scheduler_id: int, measure_from: datetime | None, window: int,
-    asr_hold_until: datetime | None,
+    conn: sa.Connection, scheduler_id: int, measure_from: datetime | None,
+    window: int | None, asr_hold_until: datetime | None, *, need_last_dial: bool,
 ) -> pacing.History:
-    """What pacing needs to know of a scheduler's tries, read under its row lock."""
-    running_states = [s.value for s in attempt_state.RUNNING]
-    counts = conn.execute(
-        sa.select(
-            sa.func.count().filter(attempts.c.status.in_(running_states)),
-            sa.func.count().filter(attempts.c.status == AttemptStatus.CLAIMED.value),
-            sa.func.max(attempts.c.dialing_at),
-        ).where(attempts.c.scheduler_id == scheduler_id)
-    ).one()
+    """What pacing needs to know of a scheduler's tries, read under its row lock: the
+    running tries always, the last dial only for an interval rule (``need_last_dial``), the
+    answers of the last ``window`` tries only for an ASR rule. Each is an index read."""
+    running, claimed = conn.execute(running_counts(scheduler_id)).one()
+    last_dial = (conn.execute(last_dial_at(scheduler_id)).scalar_one() if need_last_dial
+                 else None)
+    answered = (conn.execute(recent_answers(scheduler_id, measure_from, window)).scalars().all()
+                if window else [])
+    return pacing.History(
+        running=int(running), claimed_not_dialled=int(claimed), last_dial_at=last_dial,
+        recent_a_answered=tuple(bool(a) for a in answered), asr_hold_until=asr_hold_until,
+    )
+
+
+def running_counts(scheduler_id: int) -> sa.Select[int, int]:
+    """Tries claimed or dialling, and of them those still claimed (the partial index)."""
+    return sa.select(
+        sa.func.count(),
+        sa.func.count().filter(attempts.c.status == AttemptStatus.CLAIMED.value),
+    ).where(attempts.c.scheduler_id == scheduler_id,
+            attempts.c.status.in_([s.value for s in attempt_state.RUNNING]))
+
+
+def last_dial_at(scheduler_id: int) -> sa.Select[datetime | None]:
+    return sa.select(sa.func.max(attempts.c.dialing_at)).where(
+        attempts.c.scheduler_id == scheduler_id)
+
+
+def recent_answers(
+    scheduler_id: int, measure_from: datetime | None, window: int
+) -> sa.Select[bool | None]:
+    """A leg answered?, for the newest ended tries (since ``measure_from``), newest first."""
     recent = sa.select(attempts.c.a_answered).where(
         attempts.c.scheduler_id == scheduler_id,
         attempts.c.status.in_([s.value for s in attempt_state.FINAL]),
+        attempts.c.ended_at.is_not(None),
     )
     if measure_from is not None:
         recent = recent.where(attempts.c.claimed_at >= measure_from)
-    answered = conn.execute(
-        recent.order_by(attempts.c.ended_at.desc()).limit(window)
-    ).scalars().all()
-    return pacing.History(
-        running=int(counts[0]), claimed_not_dialled=int(counts[1]), last_dial_at=counts[2],
-        recent_a_answered=tuple(bool(a) for a in answered), asr_hold_until=asr_hold_until,
-    )
+    return recent.order_by(attempts.c.ended_at.desc()).limit(window)
 
 
 def average_talk_seconds(conn: sa.Connection, scheduler_id: int) -> float | None:

@@ -5,25 +5,24 @@ Two worker processes run the tries: by default two Celery workers of --concurren
 each (so each has a main process and one prefork child), plus one beat. The scenario
 answers every call and talks ``--talk`` seconds ({"default": "answer", "talk_seconds": 60}).
 ``--calls`` tasks due now are added through api.enqueue; RSS (VmRSS from /proc/PID/status)
-of every process in each worker's and beat's process group is sampled until every task has
-finished, keeping each process's peak. Baseline, same run: the same processes' RSS while
+of every process in each worker's and beat's process group, of the PostgreSQL backends of
+the run's database and of the Redis server is sampled until every task has finished,
+keeping each process's peak. Baseline, same run: the same processes' RSS while
 idle, sampled for ``--idle`` seconds before the calls are added. The run stops at
 ``--timeout`` seconds after the add, finished or not, and says which.
 
-The default is 2,000 calls, not 5,000: tries are placed (and completed) at a few dozen
-per second here, so 5,000 need several minutes to place and the bound of about three
-minutes cannot be kept; ``--calls 5000 --timeout 600`` runs the full case.
-
-    python -m bench.inflight [--calls 2000] [--talk 60] [--workers 2] [--concurrency 1]
+    python -m bench.inflight [--calls 5000] [--talk 60] [--workers 2] [--concurrency 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis
 import sqlalchemy as sa
 
 from api.nudge import Nudger
@@ -37,9 +36,11 @@ SAMPLE_S = 0.5
 
 @dataclass
 class Memory:
-    """RSS per process of each named Stack process group: the idle and the peak value."""
+    """RSS per process of each named Stack process group, and of the services' processes
+    serving this run (its PostgreSQL backends, the Redis server): idle and peak values."""
 
     stack: support.Stack
+    services: Callable[[], list[tuple[str, int]]]
     idle_kib: dict[tuple[str, int], int] = field(default_factory=dict)
     peak_kib: dict[tuple[str, int], int] = field(default_factory=dict)
     peak_total_kib: int = 0
@@ -47,12 +48,14 @@ class Memory:
 
     def sample(self) -> dict[tuple[str, int], int]:
         now: dict[tuple[str, int], int] = {}
+        named = [(name, pid) for name, proc in self.stack.processes.items()
+                 for pid in harness.group_pids(proc.pid)]
         for name, proc in self.stack.processes.items():
             self.pgids[name] = proc.pid
-            for pid in harness.group_pids(proc.pid):
-                rss = harness.rss_kib(pid)
-                if rss is not None:
-                    now[(name, pid)] = rss
+        for name, pid in [*named, *self.services()]:
+            rss = harness.rss_kib(pid)
+            if rss is not None:
+                now[(name, pid)] = rss
         return now
 
     def record_idle(self) -> None:
@@ -74,6 +77,21 @@ class Progress:
     finished: int = 0
 
 
+def service_pids(engine: sa.Engine, broker_url: str) -> list[tuple[str, int]]:
+    """This run's PostgreSQL backends (its database's, the bench's own included) and the
+    Redis server. A backend's RSS counts the shared buffers it has touched."""
+    with engine.connect() as conn:
+        backends = conn.execute(sa.text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+        found = [("postgres backend", int(pid)) for pid in backends]
+    client = redis.Redis.from_url(broker_url)
+    try:
+        info: dict[str, Any] = client.info("server")  # type: ignore[assignment]
+    finally:
+        client.close()
+    return [*found, ("redis-server", int(info["process_id"]))]
+
+
 def placed_and_dialing(engine: sa.Engine) -> tuple[int, int]:
     with engine.connect() as conn:
         row = conn.execute(sa.select(
@@ -85,12 +103,12 @@ def placed_and_dialing(engine: sa.Engine) -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.inflight", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--calls", type=int, default=5000)
     parser.add_argument("--talk", type=float, default=60.0, help="seconds each call talks")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--concurrency", type=int, default=1, help="per worker")
     parser.add_argument("--idle", type=float, default=3.0, help="seconds of idle sampling")
-    parser.add_argument("--timeout", type=float, default=180, help="seconds after the add")
+    parser.add_argument("--timeout", type=float, default=240, help="seconds after the add")
     args = parser.parse_args(argv)
     n: int = args.calls
 
@@ -107,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"--concurrency {args.concurrency} + beat, broker {broker_url}")
             with harness.ringback_stack(env, work, workers=args.workers,
                                         concurrency=args.concurrency) as stack:
-                memory = Memory(stack)
+                memory = Memory(stack, lambda: service_pids(engine, broker_url))
                 idle_until: float = time.monotonic() + args.idle
 
                 def idle_done() -> bool:
@@ -143,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     for (name, pid), peak in sorted(memory.peak_kib.items()):
         idle = memory.idle_kib.get((name, pid))
-        role = "main" if pid == memory.pgids[name] else "pool child"
+        role = ("service" if name not in memory.pgids else
+                "main" if pid == memory.pgids[name] else "pool child")
         rows.append({"process": name, "role": role, "pid": pid,
                      "idle_mib": None if idle is None else round(idle / 1024, 1),
                      "peak_mib": round(peak / 1024, 1),

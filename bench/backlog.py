@@ -11,10 +11,10 @@ then tasks due at ``--lag-rate`` per second over ``--spread`` seconds (p50/p99 o
 start - due time, as in bench.dispatch_lag), and stops the stack. The sides take turns
 for ``--rounds`` rounds (empty first in odd rounds, backlog first in even ones), since
 one measurement on a shared 2-core machine is mostly noise; the medians are compared.
-The lag rate defaults to 10 per second, which the stack keeps up with: at a rate above its
-throughput the lag is the queue of work, whatever the table holds.
+The lag rate defaults to 100 per second, which the stack keeps up with: at a rate above
+its throughput the lag would be the queue of work, whatever the table holds.
 
-    python -m bench.backlog [--tasks 1000] [--backlog 1000000] [--lag-rate 10] [--rounds 3]
+    python -m bench.backlog [--tasks 3000] [--backlog 1000000] [--lag-rate 100] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -120,10 +120,10 @@ def measure(side: Side, broker_url: str, work: Path, args: argparse.Namespace,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.backlog", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tasks", type=int, default=1000, help="tasks for the throughput")
+    parser.add_argument("--tasks", type=int, default=3000, help="tasks for the throughput")
     parser.add_argument("--backlog", type=int, default=1_000_000)
     # A rate the stack keeps up with, so the lag shows dispatch's own cost, not a queue.
-    parser.add_argument("--lag-rate", type=float, default=10.0, help="due tasks per second")
+    parser.add_argument("--lag-rate", type=float, default=100.0, help="due tasks per second")
     parser.add_argument("--spread", type=float, default=10.0, help="seconds of due times")
     parser.add_argument("--lead", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=2)

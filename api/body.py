@@ -17,7 +17,7 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise ApiError(413, f"body: at most {max_bytes} bytes per request")
-    raw = b""
+    raw = bytearray()  # grown in place: `bytes +=` copies the whole body for every chunk
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > max_bytes:

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from models import scheduler_input, validation, views
-from models.repository import access_repo, tasks_repo
+from models.repository import access_repo, task_store, tasks_repo
 from models.validation import FieldError, InvalidInput, NewTask
 
 MAX_CLIENT_ID = 9999
@@ -105,11 +105,11 @@ def add_tasks(
         job_id = tasks_repo.insert_job(
             conn, client_id, scheduler_id, len(new_tasks), now,
             tracking_id=tracking_id or f"RINGBACK_{uuid.uuid4()}", created_by=created_by)
-        rows = tasks_repo.insert_tasks(conn, client_id, scheduler_id, job_id, new_tasks, now)
+        rows = task_store.store_tasks(conn, client_id, scheduler_id, job_id, new_tasks, now)
     if nudge is not None and any(t.start_time_utc is None or t.start_time_utc <= now
                                  for t in new_tasks):
         nudge()
-    return AddedJob(job_id, [views.task_object(r._mapping) for r in rows])
+    return AddedJob(job_id, views.task_objects(rows))
 
 
 def store_validated(
@@ -125,7 +125,7 @@ def store_validated(
                                        created_by="import")
         for start in range(0, len(new_tasks), chunk):
             part = new_tasks[start:start + chunk]
-            tasks_repo.insert_tasks(conn, client_id, scheduler_id, job_id, part, now)
+            task_store.store_tasks(conn, client_id, scheduler_id, job_id, part, now)
             on_progress(start + len(part))
     if nudge is not None:
         nudge()

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from api import enqueue
 from models import clock
-from models.repository import tasks_repo
+from models.repository import task_store, tasks_repo
 from models.tables import attempts, events, tasks
 from models.validation import NewTask
 from tests import support
@@ -296,7 +296,7 @@ def insert_timed(engine: sa.Engine, scheduler_id: int, starts: Sequence[datetime
     with engine.begin() as conn:
         job_id = tasks_repo.insert_job(conn, CLIENT_ID, scheduler_id, len(new), now,
                                        created_by="bench")
-        tasks_repo.insert_tasks(conn, CLIENT_ID, scheduler_id, job_id, new, now)
+        task_store.store_tasks(conn, CLIENT_ID, scheduler_id, job_id, new, now)
     return job_id
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from models import timefmt
@@ -28,6 +28,23 @@ def task_object(row: Mapping[Any, Any]) -> dict[str, Any]:
             value = str(value)
         view[field] = value
     return view
+
+
+def task_objects(rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
+    """task_object of many rows (a request's tasks): each distinct time formatted once."""
+    formatted: dict[Any, str | None] = {None: None}
+
+    def time_text(moment: Any) -> str | None:
+        if moment not in formatted:
+            formatted[moment] = timefmt.format(moment)
+        return formatted[moment]
+
+    return [
+        {field: (time_text(row[field]) if field in _TIME_FIELDS
+                 else str(row[field]) if field == "try_again_pause" else row[field])
+         for field in TASK_FIELDS}
+        for row in rows
+    ]
 
 
 def scheduler_object(row: Mapping[Any, Any]) -> dict[str, Any]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +13,6 @@ from models.job_state import JobStatus, JobTrigger
 from models.repository.common import Row
 from models.tables import job_executions, jobs, tasks
 from models.task_state import TaskStatus, TaskTrigger
-from models.validation import NewTask
 
 
 def _job_diallable() -> sa.ColumnElement[bool]:
@@ -38,22 +36,6 @@ def insert_job(
         "created_at": now, "updated_at": now,
     })
     return job_id
-
-
-def insert_tasks(
-    conn: sa.Connection, client_id: int, scheduler_id: int, job_id: int,
-    new_tasks: Sequence[NewTask], now: datetime,
-) -> list[Row]:
-    """Store many tasks in one statement batch; rows come back in the order given."""
-    rows = [
-        {**asdict(task), "client_id": client_id, "scheduler_id": scheduler_id, "job_id": job_id,
-         "status": TaskStatus.SCHEDULED.value, "attempts_made": 0,
-         "next_attempt_at": task.start_time_utc or now, "create_date_utc": now,
-         "updated_at": now}
-        for task in new_tasks
-    ]
-    stmt = tasks.insert().returning(*tasks.c, sort_by_parameter_order=True)
-    return list(conn.execute(stmt, rows).all())
 
 
 def load_task(conn: sa.Connection, task_id: int) -> Row:

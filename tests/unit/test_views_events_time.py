@@ -89,6 +89,34 @@ def test_parse_refuses_other_shapes(text: str) -> None:
         timefmt.parse(text)
 
 
+def strptime_parse(text: str) -> datetime:
+    """What parse meant before its fast path: the two seed formats through strptime."""
+    for fmt in (timefmt.SEED_TIME_FORMAT, timefmt.SEED_TIME_FORMAT_NO_SECONDS):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+@pytest.mark.parametrize("text", [
+    "2024-02-29 23:59:59", "2023-02-29 00:00:00", "2024-13-01 00:00", "2024-12-31 24:00:00",
+    "2024-01-01 00:60", "2024-01-01 00:00:60", "0000-01-01 00:00", "0001-01-01 00:00",
+    "9999-12-31 23:59:59", "2024-1-1 1:1:1", "2024-01-01 00:00:00 ", " 2024-01-01 00:00",
+    "2024-01-01 00:00:00.5", "\u0662\u0660\u0662\u0664-01-01 00:00", "2024-01-01 00:00:0",
+])
+def test_the_fast_path_reads_every_shape_as_strptime_does(text: str) -> None:
+    try:
+        expected: datetime | str = strptime_parse(text)
+    except ValueError:
+        expected = "refused"
+    try:
+        got: datetime | str = timefmt.parse(text)
+    except ValueError:
+        got = "refused"
+    assert got == expected
+
+
 def test_format_none_is_none() -> None:
     assert timefmt.format(None) is None
 

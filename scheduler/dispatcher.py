@@ -14,6 +14,8 @@ from scheduler import dispatch
 from scheduler.dispatch import Clock, SendAttempts
 
 log = logging.getLogger(__name__)
+# Failed rounds in a row wait twice as long each time, up to this.
+FAILED_WAIT_MAX_S = 5.0
 
 
 class Dispatcher:
@@ -29,6 +31,7 @@ class Dispatcher:
         self.longest_wait_s = longest_wait_s
         self.next_round_at: datetime | None = None  # None: at once
         self.fruitless_rechecks = 0
+        self.failures = 0  # rounds failed in a row
         self.rounds = 0
         # Claims committed whose message could not be sent yet: sent again next round
         # (and by the reaper, should this process end first).
@@ -62,9 +65,13 @@ class Dispatcher:
             next_due = dispatch.next_due_at(self.engine, began)
             now = self.clock()
         except Exception:
-            # The database is away: the next round tries again; nothing is lost.
+            # The database is away: the next round tries again, a little later each time
+            # it fails (a log line per round would flood); nothing is lost.
             log.exception("dispatch round failed")
-            return self.clock() + timedelta(seconds=self.longest_wait_s)
+            wait_s = min(self.longest_wait_s * 2 ** min(self.failures, 10), FAILED_WAIT_MAX_S)
+            self.failures += 1
+            return self.clock() + timedelta(seconds=max(wait_s, self.longest_wait_s))
+        self.failures = 0
         self.rounds += 1
         if self.rounds == 1:
             log.info("dispatcher running: a round at least every %s s", self.longest_wait_s)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from models import dispatch_timing, timefmt
 from models.tables import attempts
-from scheduler.dispatcher import Dispatcher
+from scheduler.dispatcher import FAILED_WAIT_MAX_S, Dispatcher
 from tests.integration.test_core_flow import A_NUMBER, B_NUMBER, add, new_scheduler
 
 START = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -100,17 +100,21 @@ def test_claims_whose_message_failed_to_send_are_sent_in_the_next_round(
     assert sorted(sends.sent) == sorted(claimed) and len(claimed) == 3
 
 
-def test_a_failing_round_is_logged_and_tried_again_after_the_longest_wait(
+def test_failing_rounds_are_logged_and_tried_again_less_and_less_often(
     engine: sa.Engine, caplog: pytest.LogCaptureFixture,
 ) -> None:
     clock, sends = Clock(START), Sends()
     broken = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
-    loop = dispatcher(broken, clock, sends, longest_wait_s=2)
+    loop = dispatcher(broken, clock, sends, longest_wait_s=1)
+    waits = []
     try:
-        assert loop.run_if_due() == 2.0
+        for _ in range(5):
+            waits.append(loop.run_if_due())
+            clock.now += timedelta(seconds=waits[-1])
     finally:
         broken.dispose()
-    assert "dispatch round failed" in caplog.text
+    assert waits == [1.0, 2.0, 4.0, FAILED_WAIT_MAX_S, FAILED_WAIT_MAX_S]
+    assert caplog.text.count("dispatch round failed") == 5
 
 
 class SteppingClock(Clock):

@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from api import errors, routes_events, routes_jobs, routes_tasks, schemas
 from api.auth import RateLimiter
 from api.nudge import Nudger
+from api.responses import SafeJSONResponse
 from models import db
 from models.settings import Settings
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.engine.dispose()
 
     app = FastAPI(title="Ringback", version="0.1.0", lifespan=lifespan,
+                  default_response_class=SafeJSONResponse,
                   description="Outbound-callback scheduler: the task_scheduler API.")
     errors.install(app)
     app.include_router(routes_tasks.router)

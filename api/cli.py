@@ -103,6 +103,9 @@ def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             nudge=nudger, out=sys.stdout)
     finally:
         nudger.close()
+    if report.unreadable:
+        print("the file cannot be read as CSV: nothing stored")
+        return 2
     if report.bad_rows and not args.skip_bad:
         print(f"{len(report.bad_rows)} bad rows: nothing stored (--skip-bad stores the rest)")
         return 2

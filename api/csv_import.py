@@ -1,9 +1,12 @@
 """`ringback import FILE.csv`: tasks from CSV, with line numbers for bad rows. A file with a
-bad row stores nothing unless --skip-bad; the good rows go in as one job, one transaction."""
+bad row stores nothing unless --skip-bad; the good rows go in as one job, one transaction.
+A file that is not UTF-8 or not valid CSV (an unterminated quote) stores nothing at all:
+what follows the damage cannot be trusted to be the rows its author meant."""
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +15,14 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 
 from api import enqueue, progress
-from models import clock, validation
+from models import clock, text, validation
 from models.validation import FieldError, InvalidInput, NewTask
 
 INT_COLUMNS = frozenset({"try_count", "extension_id"})
 CALLBACK_COLUMNS = ("caller_id_name", "caller_id_number")
 STORE_CHUNK = 1000
+# Spreadsheet programs write a byte order mark before the header: "utf-8-sig" drops it.
+FILE_ENCODING = "utf-8-sig"
 
 
 @dataclass
@@ -25,42 +30,82 @@ class ImportReport:
     stored: int = 0
     job_id: int | None = None
     bad_rows: list[tuple[int, list[FieldError]]] = field(default_factory=list)
+    # The file itself is unreadable (not UTF-8, broken quoting): nothing may be stored.
+    unreadable: bool = False
+
+
+class Unreadable(ValueError):
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
 
 
 def _task_from_row(row: dict[str, str]) -> dict[str, Any]:
     task: dict[str, Any] = {}
     params: dict[str, Any] = {}
     for column, value in row.items():
-        text = (value or "").strip()
-        if not text or column is None:
+        cell = value.strip()
+        if not cell:
             continue
         if column in CALLBACK_COLUMNS:
-            params[column] = text
+            params[column] = cell
         elif column == "extended_a_numbers":
-            params[column] = [n.strip() for n in text.split(";") if n.strip()]
-        elif column in INT_COLUMNS and text.isdigit():
-            task[column] = int(text)
+            params[column] = [n.strip() for n in cell.split(";") if n.strip()]
+        elif column in INT_COLUMNS and text.is_ascii_digits(cell, 10):
+            task[column] = int(cell)
         else:
-            task[column] = text
+            task[column] = cell
     if params:
         task["callback_params"] = params
     return task
 
 
-def read_tasks(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(stream)
-    for row in reader:
-        yield reader.line_num, _task_from_row(row)
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode(FILE_ENCODING)
+    except UnicodeDecodeError as error:
+        raise Unreadable(data[:error.start].count(b"\n") + 1, "is not UTF-8 text") from error
+
+
+def read_tasks(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | FieldError]]:
+    """(line where the row starts, the task's fields or what is wrong with the row)."""
+    reader = csv.reader(stream, strict=True)
+    header: list[str] | None = None
+    ended = 0  # the line the last record ended on
+    try:
+        for cells in reader:
+            line, ended = ended + 1, reader.line_num
+            if not cells:
+                continue  # a blank line
+            if header is None:
+                header = [c.strip() for c in cells]
+            elif len(cells) > len(header):
+                yield line, FieldError("row", f"has {len(cells)} fields; the header has "
+                                              f"{len(header)}")
+            else:
+                yield line, _task_from_row(dict(zip(header, cells, strict=False)))
+    except csv.Error as error:
+        raise Unreadable(ended + 1, f"is not valid CSV ({error})") from error
+
+
+def _rows(path: Path) -> list[tuple[int, dict[str, Any] | FieldError]]:
+    return list(read_tasks(io.StringIO(_decode(path.read_bytes()), newline="")))
 
 
 def check_file(path: Path, max_tasks: int, out: TextIO) -> tuple[list[NewTask], ImportReport]:
     report = ImportReport()
     valid: list[NewTask] = []
     lines = progress.Lines(out)
-    with path.open(newline="") as stream:
-        rows = list(read_tasks(stream))
+    try:
+        rows = _rows(path)
+    except Unreadable as unreadable:
+        report.unreadable = True
+        report.bad_rows.append((unreadable.line, [FieldError("file", str(unreadable))]))
+        return valid, report
     for index, (line, raw) in enumerate(rows, start=1):
         try:
+            if isinstance(raw, FieldError):
+                raise InvalidInput([raw])
             valid += validation.validate_tasks([raw], max_tasks, prefix=f"line {line}")
         except InvalidInput as invalid:
             report.bad_rows.append((line, invalid.errors))
@@ -77,7 +122,7 @@ def import_file(
     for line, errors in report.bad_rows:
         for error in errors:
             out.write(f"line {line}: {error.field.split('.', 1)[-1]}: {error.rule}\n")
-    if (report.bad_rows and not skip_bad) or not valid:
+    if (report.bad_rows and not skip_bad) or report.unreadable or not valid:
         return report
     lines = progress.Lines(out)
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import enqueue
+from api.responses import SafeJSONResponse
 from models.validation import FieldError, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,12 @@ class ApiError(Exception):
 def error_response(
     status: int, message: str, fields: Sequence[FieldError] = (),
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
+) -> SafeJSONResponse:
     body = {"error": {
         "status": status, "message": message,
         "fields": [{"field": f.field, "rule": f.rule} for f in fields],
     }}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return SafeJSONResponse(body, status_code=status, headers=headers)
 
 
 def _field_name(loc: Sequence[Any]) -> str:
@@ -50,32 +50,34 @@ def _field_name(loc: Sequence[Any]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
+    async def _api_error(_request: Request, error: ApiError) -> SafeJSONResponse:
         return error_response(error.status, error.message, error.fields, error.headers)
 
     @app.exception_handler(InvalidInput)
-    async def _invalid(_request: Request, error: InvalidInput) -> JSONResponse:
+    async def _invalid(_request: Request, error: InvalidInput) -> SafeJSONResponse:
         return error_response(400, str(error), error.errors)
 
     @app.exception_handler(enqueue.UnknownScheduler)
-    async def _unknown_scheduler(_request: Request, error: LookupError) -> JSONResponse:
+    async def _unknown_scheduler(_request: Request, error: LookupError) -> SafeJSONResponse:
         return error_response(404, str(error))
 
     @app.exception_handler(enqueue.DuplicateScheduler)
-    async def _duplicate(_request: Request, error: ValueError) -> JSONResponse:
+    async def _duplicate(_request: Request, error: ValueError) -> SafeJSONResponse:
         return error_response(409, str(error))
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _request_invalid(
+        _request: Request, error: RequestValidationError
+    ) -> SafeJSONResponse:
         fields = [FieldError(_field_name(e["loc"]), str(e["msg"])) for e in error.errors()]
         return error_response(400, "; ".join(str(f) for f in fields), fields)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(_request: Request, error: StarletteHTTPException) -> SafeJSONResponse:
         headers = dict(error.headers) if error.headers else None
         return error_response(error.status_code, str(error.detail), headers=headers)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    async def _unexpected(_request: Request, error: Exception) -> SafeJSONResponse:
         log.exception("unhandled error", exc_info=error)
         return error_response(500, "internal error")

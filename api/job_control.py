@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from api import enqueue
-from models import clock, job_document, job_state, task_state, views
+from models import clock, job_document, job_state, task_state, text, views
 from models.job_state import JobStatus, JobTrigger
 from models.repository import access_repo, actions_repo, jobs_repo, tasks_repo
 from models.task_state import TaskStatus
@@ -128,16 +128,17 @@ def suspend_batch(
     send: SendAction,
 ) -> tuple[BatchResult, str]:
     """Pause a job (batch) of a scheduler (campaign) of a client (VCC); the seed's codes."""
-    if not vdn_id.isdigit() or not 1 <= int(vdn_id) <= 9999:
+    if not text.is_ascii_digits(vdn_id, 4) or not 1 <= int(vdn_id) <= 9999:
         return BatchResult.PARAMETER_ERROR, "vdnId: must be an integer from 1 to 9999"
-    if not campaign_id.isdigit() or not 1 <= int(campaign_id) < 2**63:
+    if not text.is_ascii_digits(campaign_id, 19) or not 1 <= int(campaign_id) < 2**63:
         return BatchResult.PARAMETER_ERROR, "campaignId: must be a campaign id"
     if not isinstance(raw, dict):
         return BatchResult.PARAMETER_ERROR, "body: must be a JSON object with an id"
     batch = raw.get("id")
     if batch is None or batch == "":
         return BatchResult.EMPTY_PARAMETER, "id: is required"
-    if isinstance(batch, bool) or not str(batch).isdigit() or not 1 <= int(batch) < 2**63:
+    if (isinstance(batch, bool) or not isinstance(batch, int | str)
+            or not text.is_ascii_digits(str(batch), 19) or not 1 <= int(batch) < 2**63):
         return BatchResult.PARAMETER_ERROR, "id: must be a batch id"
     with engine.connect() as conn:
         scheduler = access_repo.get_scheduler(conn, client_id, int(campaign_id))

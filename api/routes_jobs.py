@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from api import body, job_control, schemas
 from api.auth import Principal, require
 from api.concurrency import threaded
 from api.errors import ApiError
+from api.responses import SafeJSONResponse
 from api.routes_tasks import ClientId, SchedulerId
 from models import clock, job_state, record_input
 from models.access import Scope
@@ -106,7 +106,7 @@ def resume_scheduler(
              openapi_extra=schemas.request_body(schemas.BatchPauseIn))
 async def suspend_call_batch(
     request: Request, vdn_id: str, campaign_id: str, who: Controller
-) -> JSONResponse:
+) -> SafeJSONResponse:
     """Suspend a batch (a job) of a campaign (a scheduler); the answer is the seed's codes."""
     try:
         raw = await body.read_json(request, 64 * 1024)
@@ -115,7 +115,7 @@ async def suspend_call_batch(
     code, desc = await threaded(
         job_control.suspend_batch, _engine(request), who.client_id, vdn_id, campaign_id, raw,
         _send(request))
-    return JSONResponse({"resultCode": code, "resultDesc": desc,
+    return SafeJSONResponse({"resultCode": code, "resultDesc": desc,
                          "returnCode": code, "returnDesc": desc})
 
 
@@ -127,7 +127,7 @@ async def suspend_call_batch(
              openapi_extra=schemas.request_body(schemas.RescheduleRecordIn))
 async def reschedule_record(
     request: Request, record_handle: str, who: Controller
-) -> JSONResponse:
+) -> SafeJSONResponse:
     """Move a record (a task) to a new time; acknowledged on the event stream by referenceId."""
     try:
         raw = await body.read_json(request, 64 * 1024)
@@ -145,9 +145,9 @@ async def reschedule_record(
         return _record_error(404, 2, str(missing))
     except job_control.RecordNotReschedulable as refused:
         return _record_error(409, 3, str(refused))
-    return JSONResponse({"statusCode": 0})
+    return SafeJSONResponse({"statusCode": 0})
 
 
-def _record_error(status: int, code: int, message: str) -> JSONResponse:
-    return JSONResponse({"statusCode": code, "statusMessage": message}, status_code=status)
+def _record_error(status: int, code: int, message: str) -> SafeJSONResponse:
+    return SafeJSONResponse({"statusCode": code, "statusMessage": message}, status_code=status)
 

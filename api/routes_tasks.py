@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
 
 from api import body, enqueue, schemas, stats
 from api.auth import Principal, require
 from api.concurrency import threaded
 from api.errors import ApiError
+from api.responses import SafeJSONResponse
 from models import clock, views
 from models.access import Scope
 from models.repository import tasks_repo
@@ -41,12 +41,12 @@ def _settings(request: Request) -> Settings:
 @router.post(f"{SCHEDULERS}/", status_code=201, response_model=schemas.SchedulerOut,
              responses=schemas.error_responses(400, 403, 404, 409, 413, 415),
              openapi_extra=schemas.request_body(schemas.SchedulerIn))
-async def create_scheduler(request: Request, client_id: ClientId, who: Writer) -> JSONResponse:
+async def create_scheduler(request: Request, client_id: ClientId, who: Writer) -> SafeJSONResponse:
     who.own(client_id)
     raw = await body.read_json(request, _settings(request).max_request_bytes)
     created = await threaded(enqueue.create_scheduler, _engine(request), client_id, raw,
                               clock.now())
-    return JSONResponse(created, status_code=201)
+    return SafeJSONResponse(created, status_code=201)
 
 
 @router.get(f"{SCHEDULERS}/{{scheduler_id}}", response_model=schemas.SchedulerOut,
@@ -63,12 +63,12 @@ def get_scheduler(
               openapi_extra=schemas.request_body(schemas.SchedulerPatch))
 async def update_scheduler(
     request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Writer
-) -> JSONResponse:
+) -> SafeJSONResponse:
     who.own(client_id)
     raw = await body.read_json(request, _settings(request).max_request_bytes)
     updated = await threaded(enqueue.update_scheduler, _engine(request), client_id,
                               scheduler_id, raw)
-    return JSONResponse(updated)
+    return SafeJSONResponse(updated)
 
 
 @router.get(f"{SCHEDULERS}/{{scheduler_id}}/stats", response_model=schemas.SchedulerStats,
@@ -86,7 +86,7 @@ def scheduler_stats(
              openapi_extra=schemas.request_body(schemas.AddTasksIn))
 async def add_tasks(
     request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Writer
-) -> JSONResponse:
+) -> SafeJSONResponse:
     who.own(client_id)
     settings = _settings(request)
     raw = await body.read_json(request, settings.max_request_bytes)
@@ -102,7 +102,7 @@ async def add_tasks(
         clock.now(), max_tasks=settings.max_tasks_per_request, nudge=request.app.state.nudger,
         tracking_id=_tracking_id(request), created_by=f"token:{who.token_id}",
     )
-    return JSONResponse({"job_id": added.job_id, "tasks": added.tasks}, status_code=201)
+    return SafeJSONResponse({"job_id": added.job_id, "tasks": added.tasks}, status_code=201)
 
 
 @router.get(f"{SCHEDULERS}/{{scheduler_id}}/task/{{task_id}}", response_model=schemas.TaskOut,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from models import text
 from models.validation import MAX_NAME_LENGTH, FieldError, InvalidInput
 
 MAX_STORED_INT = 2**31 - 1
@@ -34,6 +35,8 @@ def _percent(value: object) -> object:
 def _name(value: object) -> object:
     if not isinstance(value, str) or not 1 <= len(value.strip()) <= MAX_NAME_LENGTH:
         raise ValueError(f"must be 1 to {MAX_NAME_LENGTH} characters")
+    if text.unsafe_text(value):
+        raise ValueError(text.NO_CONTROL_RULE)
     return value.strip()
 
 

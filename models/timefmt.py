@@ -29,17 +29,21 @@ def parse(text: str) -> datetime:
 
 
 def format(moment: datetime | None) -> str | None:
+    """The seed's format; the year always has four digits (strftime's %Y drops the zeros
+    of years before 1000 on glibc)."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime(SEED_TIME_FORMAT)
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-" + utc.strftime("%m-%d %H:%M:%S")
 
 
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with milliseconds, as the job status page writes times."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z")
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.") + (
+        f"{utc.microsecond // 1000:03d}Z")
 
 
 def iso_duration(seconds: float) -> str:

@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from models import timefmt
+from models import text, timefmt
 from models.retry import MAX_TRY_COUNT
 
-PHONE_NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
-# ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-WHOLE_NUMBER_TEXT = re.compile(r"^[0-9]{1,10}$")
+# Matched whole (fullmatch): a `$` would also match before a final newline.
+PHONE_NUMBER = re.compile(r"\+?[0-9]{3,20}")
+WHOLE_NUMBER_MAX_DIGITS = 10
 # The integer columns are 32-bit.
 MAX_STORED_INT = 2**31 - 1
 PHONE_RULE = "must be a phone number: 3 to 20 digits with an optional leading +"
@@ -22,6 +22,8 @@ DEFAULT_TRY_COUNT = 1
 DEFAULT_TRY_AGAIN_PAUSE_S = 60
 MAX_NAME_LENGTH = 200
 MAX_URL_LENGTH = 2000
+# Sent as the SIP display name and copied into every event: a caller ID, not a document.
+MAX_CALLER_ID_NAME_LENGTH = 64
 URL_FIELDS = ("url_before", "url_before_again", "url_success", "url_after")
 TASK_FIELDS = frozenset(
     {"name", "a_number", "b_number", "extension_id", "try_count", "try_again_pause",
@@ -123,23 +125,29 @@ class _TaskChecker:
             fields[url_field] = self.url(raw, url_field)
         return None if self.errors else NewTask(**fields)
 
-    def phone(self, raw: Mapping[str, Any], field: str, *, required: bool) -> str | None:
+    def phone(self, raw: Mapping[str, Any], field: str, *, required: bool,
+              within: str = "") -> str | None:
+        """``within`` names the object ``raw`` is (``callback_params.``) in an error."""
         value = raw.get(field)
         if value is None:
             if required:
-                self.fail(field, "is required")
+                self.fail(within + field, "is required")
             return None
-        if not isinstance(value, str) or not PHONE_NUMBER.match(value):
-            self.fail(field, PHONE_RULE)
+        if not is_phone_number(value):
+            self.fail(within + field, PHONE_RULE)
             return None
-        return value
+        return str(value)
 
-    def text(self, raw: Mapping[str, Any], field: str, max_length: int) -> str | None:
+    def text(self, raw: Mapping[str, Any], field: str, max_length: int,
+             within: str = "") -> str | None:
         value = raw.get(field)
         if value is None:
             return None
         if not isinstance(value, str) or len(value) > max_length:
-            self.fail(field, f"must be a string of at most {max_length} characters")
+            self.fail(within + field, f"must be a string of at most {max_length} characters")
+            return None
+        if text.unsafe_text(value):
+            self.fail(within + field, text.NO_CONTROL_RULE)
             return None
         return value
 
@@ -156,7 +164,8 @@ class _TaskChecker:
         value = raw.get(field)
         if value is None:
             return default
-        if numeric_text and isinstance(value, str) and WHOLE_NUMBER_TEXT.match(value):
+        if numeric_text and isinstance(value, str) and text.is_ascii_digits(
+                value, WHOLE_NUMBER_MAX_DIGITS):
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(field, f"must be a whole number from {low} to {high}")
@@ -181,16 +190,15 @@ class _TaskChecker:
             return None
         try:
             parts = urlsplit(value) if isinstance(value, str) else None
-        except ValueError:  # e.g. an unclosed IPv6 bracket
+            _ = parts.port if parts is not None else None  # a port out of range raises
+        except ValueError:  # e.g. an unclosed IPv6 bracket, port 99999
             parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             self.fail(field, "must be an http or https URL")
             return None
-        if parts.username or parts.password:
-            self.fail(field, "must not carry credentials")
-            return None
-        if len(value) > MAX_URL_LENGTH:
-            self.fail(field, f"must be at most {MAX_URL_LENGTH} characters")
+        rule = _url_problem(str(value), parts.hostname, bool(parts.username or parts.password))
+        if rule is not None:
+            self.fail(field, rule)
             return None
         return str(value)
 
@@ -203,19 +211,38 @@ class _TaskChecker:
             return None
         for unknown in sorted(set(value) - CALLBACK_PARAM_FIELDS):
             self.fail(f"callback_params.{unknown}", "is not a known callback parameter")
-        for key in ("caller_id_name", "caller_id_number"):
-            if key in value and not isinstance(value[key], str):
-                self.fail(f"callback_params.{key}", "must be a string")
-        self.extended_a_numbers(value.get("extended_a_numbers"))
+        self.text(value, "caller_id_name", MAX_CALLER_ID_NAME_LENGTH, "callback_params.")
+        self.phone(value, "caller_id_number", required=False, within="callback_params.")
+        self.extended_a_numbers(value.get("extended_a_numbers"), raw.get("a_number"))
         return dict(value)
 
-    def extended_a_numbers(self, value: object) -> None:
+    def extended_a_numbers(self, value: object, a_number: object) -> None:
         field = "callback_params.extended_a_numbers"
         if value is None:
             return
         if not isinstance(value, list) or len(value) > MAX_EXTENDED_A_NUMBERS:
             self.fail(field, f"must be a list of at most {MAX_EXTENDED_A_NUMBERS} phone numbers")
             return
+        seen = {a_number} if isinstance(a_number, str) else set()
         for index, number in enumerate(value):
-            if not isinstance(number, str) or not PHONE_NUMBER.match(number):
+            if not is_phone_number(number):
                 self.fail(f"{field}[{index}]", PHONE_RULE)
+            elif number in seen:
+                # Each A number is rung once per try: a repeat would ring the same phone twice.
+                self.fail(f"{field}[{index}]", "must not repeat a_number or another entry")
+            else:
+                seen.add(number)
+
+
+def is_phone_number(value: object) -> bool:
+    return isinstance(value, str) and PHONE_NUMBER.fullmatch(value) is not None
+
+
+def _url_problem(url: str, host: str, has_credentials: bool) -> str | None:
+    if has_credentials:
+        return "must not carry credentials"
+    if len(url) > MAX_URL_LENGTH:
+        return f"must be at most {MAX_URL_LENGTH} characters"
+    if text.unsafe_text(url) or " " in url:
+        return "must not contain spaces, control characters or lone surrogates"
+    return text.host_name_problem(host)

@@ -242,7 +242,7 @@ def test_callback_params_caller_id_not_a_string() -> None:
         [_task(callback_params={"caller_id_number": 5})],
         "tasks[0].callback_params.caller_id_number",
     )
-    assert "string" in error.rule
+    assert "phone number" in error.rule
 
 
 def test_extended_a_numbers_bad_entry() -> None:

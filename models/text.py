@@ -1,0 +1,54 @@
+"""Rules for text that arrives from outside (JSON bodies, CSV files, path segments): pure.
+
+PostgreSQL refuses NUL in text and a lone surrogate cannot be encoded as UTF-8, so either
+would fail at INSERT or when a stored row is rendered; both are refused at the door.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ASCII digits only: str.isdigit() also takes "²" and "٣", which int() refuses or reads.
+_DIGITS = re.compile(r"[0-9]+")
+# C0 controls and DEL (NUL, newline, tab, escape ...), C1 controls, and lone surrogates.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+NO_CONTROL_RULE = "must not contain control characters (NUL, line breaks, tabs) or lone surrogates"
+# DNS limits (RFC 1035 2.3.4), on the name's IDNA (ASCII) form.
+MAX_LABEL_CHARS = 63
+MAX_HOST_NAME_CHARS = 253
+
+
+def is_ascii_digits(text: str, max_digits: int) -> bool:
+    """Only 0-9, one to ``max_digits`` of them (int() of more than 4300 digits raises)."""
+    return len(text) <= max_digits and _DIGITS.fullmatch(text) is not None
+
+
+def unsafe_text(text: str) -> bool:
+    """Holds a control character or a lone surrogate: not a name, URL or identifier."""
+    return _UNSAFE.search(text) is not None
+
+
+def has_surrogate(text: str) -> bool:
+    return _SURROGATE.search(text) is not None
+
+
+def host_name_problem(host: str) -> str | None:
+    """Why ``host`` cannot be looked up in DNS, or None. IP literals pass."""
+    if host.startswith("[") or _is_ipv4(host):
+        return None
+    try:
+        ascii_name = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "has a host name that is not a valid DNS name (IDNA)"
+    if len(ascii_name.rstrip(".")) > MAX_HOST_NAME_CHARS:
+        return f"has a host name longer than {MAX_HOST_NAME_CHARS} characters"
+    labels = ascii_name.rstrip(".").split(".")
+    if any(not label or len(label) > MAX_LABEL_CHARS for label in labels):
+        return f"has a host name label that is empty or longer than {MAX_LABEL_CHARS} characters"
+    return None
+
+
+def _is_ipv4(host: str) -> bool:
+    parts = host.split(".")
+    return len(parts) == 4 and all(is_ascii_digits(p, 3) for p in parts)

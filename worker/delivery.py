@@ -90,16 +90,28 @@ def _lease(runtime: Runtime, deliveries: _Deliveries) -> int:
 def deliver_one(runtime: Runtime, deliveries: _Deliveries, event: common.Row,
                 secrets: list[str]) -> None:
     try:
-        deliveries.results.put(_deliver(runtime, event, secrets))
-    except Exception:
-        # The lease runs out and the event is tried again; nothing is lost.
+        result = _deliver(runtime, event, secrets)
+    except Exception as error:
+        # Recorded as a failed try like any other, so the cap of tries still ends it: left
+        # to its lease, the same failure would come back every lease, forever.
         log.exception("webhook delivery of event %s failed unexpectedly", event.id)
-        with deliveries.lock:
-            deliveries.held -= 1
+        result = _failed_try(runtime, event, f"{type(error).__name__}: {error}")
+    deliveries.results.put(result)
+
+
+def _retry_policy(runtime: Runtime) -> webhooks.RetryPolicy:
+    settings = runtime.settings
+    return webhooks.RetryPolicy(settings.webhook_retry_base_s, settings.webhook_retry_cap_s,
+                                settings.webhook_max_attempts)
+
+
+def _failed_try(runtime: Runtime, event: common.Row, error: str) -> Result:
+    outcome = webhooks.after_response(None, event.delivery_attempts, clock.now(),
+                                      _retry_policy(runtime), random.random(), None)
+    return event.seq, event.delivery_attempts, outcome, error
 
 
 def _deliver(runtime: Runtime, event: common.Row, secrets: list[str]) -> Result:
-    settings = runtime.settings
     body = json.dumps(event.payload, separators=(",", ":")).encode()
     timestamp = int(clock.now().timestamp())
     headers = {
@@ -109,11 +121,9 @@ def _deliver(runtime: Runtime, event: common.Row, secrets: list[str]) -> Result:
         "webhook-signature": webhooks.signature_header(secrets, event.id, timestamp, body),
     }
     response = runtime.webhook_sender.send(WebhookRequest(event.target_url, headers, body))
-    policy = webhooks.RetryPolicy(settings.webhook_retry_base_s, settings.webhook_retry_cap_s,
-                                  settings.webhook_max_attempts)
     outcome = (webhooks.Next(webhooks.Verdict.GIVE_UP) if response.refused else
                webhooks.after_response(response.status_code, event.delivery_attempts,
-                                       clock.now(), policy, random.random(),
+                                       clock.now(), _retry_policy(runtime), random.random(),
                                        response.retry_after_s))
     return event.seq, event.delivery_attempts, outcome, response.error
 

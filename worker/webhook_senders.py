@@ -85,6 +85,10 @@ class HttpWebhookSender:
             ssrf.check_addresses(addresses, self.allow_private)
         except ssrf.Refused as refused:
             return WebhookResponse(None, error=f"refused: {refused}", refused=True)
+        except UnicodeError as error:
+            # The name cannot be put into DNS form (IDNA): it will never resolve.
+            return WebhookResponse(None, error=f"refused: the host name is not a valid DNS "
+                                               f"name ({error})", refused=True)
         except OSError as error:
             return WebhookResponse(None, error=f"cannot resolve {request.url}: {error}")
         key = (target.scheme, addresses[0], target.port, target.host)

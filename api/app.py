@@ -23,7 +23,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.settings = settings
         app.state.engine = db.create_engine(settings.database_url, pool_size=10)
         app.state.nudger = Nudger(settings.broker_url)
-        app.state.rate_limiter = RateLimiter(settings.api_rate_per_s, settings.api_rate_burst)
+        app.state.rate_limiter = RateLimiter(settings.api_rate_per_s, settings.api_rate_burst,
+                                             "requests for this client")
+        app.state.auth_failures = RateLimiter(
+            settings.api_auth_failures_per_s, settings.api_auth_failure_burst,
+            "failed authentications from this address")
         try:
             yield
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -14,6 +14,9 @@ from api.errors import ApiError
 from models import access, clock, rate_limit
 from models.access import Scope
 from models.repository import access_repo
+
+# Buckets kept per limiter before full ones are forgotten.
+MAX_TRACKED_KEYS = 10_000
 
 
 @dataclass(frozen=True)
@@ -29,24 +32,41 @@ class Principal:
 
 
 class RateLimiter:
-    """Per-client token buckets, in this API process's memory."""
+    """Token buckets by key (a client, a source address), in this API process's memory."""
 
-    def __init__(self, rate_per_s: float, burst: int) -> None:
+    def __init__(self, rate_per_s: float, burst: int, what: str) -> None:
         self.rate_per_s = rate_per_s
         self.burst = burst
-        self._buckets: dict[int, rate_limit.Bucket] = {}
+        self.what = what  # for the 429's message
+        self._buckets: dict[Hashable, rate_limit.Bucket] = {}
         self._lock = threading.Lock()
 
-    def check(self, client_id: int) -> None:
+    def check(self, key: Hashable) -> None:
+        """Spend a token of ``key``'s bucket, or answer 429."""
+        self._answer(key, rate_limit.take)
+
+    def check_room(self, key: Hashable) -> None:
+        """Answer 429 if ``key``'s bucket is empty, spending nothing."""
+        self._answer(key, rate_limit.peek)
+
+    def _answer(self, key: Hashable, rule: Callable[..., rate_limit.Verdict]) -> None:
+        now_s = clock.monotonic_s()
         with self._lock:
-            verdict = rate_limit.take(
-                self._buckets.get(client_id), clock.monotonic_s(), self.rate_per_s, self.burst
-            )
-            self._buckets[client_id] = verdict.bucket
+            verdict = rule(self._buckets.get(key), now_s, self.rate_per_s, self.burst)
+            self._buckets[key] = verdict.bucket
+            if len(self._buckets) > MAX_TRACKED_KEYS:
+                self._forget_full(now_s)
         if not verdict.allowed:
             retry_after = str(max(1, math.ceil(verdict.retry_after_s)))
-            raise ApiError(429, "too many requests for this client; slow down",
+            raise ApiError(429, f"too many {self.what}; slow down",
                            headers={"Retry-After": retry_after})
+
+    def _forget_full(self, now_s: float) -> None:
+        """Keep memory bounded under a flood from many keys: a full bucket is no memory."""
+        self._buckets = {k: b for k, b in self._buckets.items()
+                         if not rate_limit.is_full(b, now_s, self.rate_per_s, self.burst)}
+        if len(self._buckets) > MAX_TRACKED_KEYS:
+            self._buckets.clear()
 
 
 def authenticate(request: Request) -> Principal:
@@ -55,10 +75,15 @@ def authenticate(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "Authorization: a Bearer token is required",
                        headers={"WWW-Authenticate": "Bearer"})
+    # A source that keeps guessing is refused before its guesses cost a database read.
+    failures: RateLimiter = request.app.state.auth_failures
+    source = request.client.host if request.client else "unknown"
+    failures.check_room(source)
     engine: sa.Engine = request.app.state.engine
     with engine.connect() as conn:
-        found = access_repo.find_token(conn, access.hash_token(token.strip()))
+        found = access_repo.find_token(conn, access.hash_token(token.strip()), clock.now())
     if found is None:
+        failures.check(source)
         raise ApiError(401, "Authorization: the token is not valid",
                        headers={"WWW-Authenticate": "Bearer"})
     limiter: RateLimiter = request.app.state.rate_limiter

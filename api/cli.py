@@ -10,7 +10,7 @@ from pathlib import Path
 
 from api import enqueue, tokens
 from api.nudge import Nudger
-from models import access, clock, db, migrate
+from models import access, clock, db, migrate, timefmt
 from models import settings as settings_module
 from models.access import Scope
 from models.settings import Settings
@@ -65,10 +65,33 @@ def _cmd_api(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
     scopes = access.parse_scopes(args.scopes)
-    token = tokens.create_token(
-        db.create_engine(settings.database_url), args.client, scopes, clock.now()
-    )
+    now = clock.now()
+    expires_at = None if args.expires_in is None else now + access.parse_duration(
+        args.expires_in)
+    token_id, token = tokens.create_token_with_id(
+        db.create_engine(settings.database_url), args.client, scopes, now, expires_at)
     print(token)
+    print(f"token id {token_id}" + (f", expires {timefmt.format(expires_at)} UTC"
+                                     if expires_at else ""), file=sys.stderr)
+    return 0
+
+
+def _cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    if (args.token is None) == (args.id is None):
+        print("error: give the token or --id, one of them", file=sys.stderr)
+        return 2
+    revoked = tokens.revoke_token(db.create_engine(settings.database_url), clock.now(),
+                                  token=args.token, token_id=args.id)
+    if not revoked:
+        print("error: no such token, or it was already revoked", file=sys.stderr)
+        return 1
+    print("revoked: requests with it are refused from now on")
+    return 0
+
+
+def _cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
+    for row in tokens.list_tokens(db.create_engine(settings.database_url), args.client):
+        print(json.dumps(row))
     return 0
 
 
@@ -161,7 +184,16 @@ def _parser() -> argparse.ArgumentParser:
     create_token.add_argument("--client", type=int, required=True)
     create_token.add_argument("--scopes", required=True,
                               help="comma-separated: " + ", ".join(s.value for s in Scope))
+    create_token.add_argument("--expires-in", default=None,
+                              help="valid for this long: 3600s, 90m, 12h or 30d")
     create_token.set_defaults(run=_cmd_token_create)
+    revoke = token.add_parser("revoke", help="revoke a token at once (by itself or its id)")
+    revoke.add_argument("token", nargs="?", default=None)
+    revoke.add_argument("--id", type=int, default=None)
+    revoke.set_defaults(run=_cmd_token_revoke)
+    listing = token.add_parser("list", help="a client's tokens (ids, scopes, validity)")
+    listing.add_argument("--client", type=int, required=True)
+    listing.set_defaults(run=_cmd_token_list)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -124,14 +125,27 @@ def rotate_webhook_secret(
 
 
 @router.get("/metrics", response_class=PlainTextResponse,
-            responses={200: {"content": {"text/plain": {}}}, **schemas.error_responses()})
+            responses={200: {"content": {"text/plain": {}}},
+                       401: {"description": "the metrics token is missing or wrong",
+                             "content": {"application/json": {"schema": {
+                                 "$ref": "#/components/schemas/ErrorBody"}}}}})
 def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text format. With RINGBACK_METRICS_TOKEN set, a scraper must send it."""
-    expected = request.app.state.settings.metrics_token
-    if expected and request.headers.get("authorization") != f"Bearer {expected}":
-        raise ApiError(401, "Authorization: /metrics needs the metrics token",
-                       headers={"WWW-Authenticate": "Bearer"})
+    """Prometheus text format. A scraper sends `Bearer <RINGBACK_METRICS_TOKEN>`; with no
+    token set, /metrics is closed unless RINGBACK_METRICS_OPEN=true."""
+    settings = request.app.state.settings
+    if not _metrics_allowed(settings.metrics_token, settings.metrics_open,
+                            request.headers.get("authorization", "")):
+        raise ApiError(401, "Authorization: /metrics needs the metrics token "
+                            "(RINGBACK_METRICS_TOKEN)", headers={"WWW-Authenticate": "Bearer"})
     registry = CollectorRegistry(auto_describe=False)
     registry.register(RingbackCollector(request.app.state.engine))
     return PlainTextResponse(generate_latest(registry).decode(),
                              media_type=CONTENT_TYPE_LATEST)
+
+
+def _metrics_allowed(token: str | None, open_without_token: bool, given: str) -> bool:
+    if not token:
+        return open_without_token
+    # Constant time: how much of the token a guess got right must not show in the timing.
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"),
+                               f"Bearer {token}".encode("utf-8", "surrogatepass"))

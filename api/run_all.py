@@ -15,6 +15,7 @@ from models.settings import Settings
 
 DEMO_SCENARIO = Path(__file__).with_name("demo_scenario.json")
 STOP_TIMEOUT_S = 15
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def run(settings: Settings, options: RunOptions) -> int:
     overrides: dict[str, str] = {}
     if settings.dialer == "sim" and settings.sim_scenario is None:
         overrides["RINGBACK_SIM_SCENARIO"] = str(DEMO_SCENARIO)  # the demo's mix of outcomes
+    if not settings.metrics_token and options.host in LOOPBACK_HOSTS:
+        overrides["RINGBACK_METRICS_OPEN"] = "true"  # a laptop run: only this host can ask
     env = settings_module.child_environment(overrides)
     workdir = Path.cwd()
     children = {name: subprocess.Popen(argv, env=env)

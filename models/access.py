@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from enum import StrEnum
 
 from models.validation import FieldError, InvalidInput
@@ -18,6 +19,18 @@ class Scope(StrEnum):
     JOBS_CONTROL = "jobs:control"
     JOBS_READ = "jobs:read"
     EVENTS_READ = "events:read"
+
+
+DURATION_UNITS_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90m``, ``12h``, ``30d``, ``3600s`` or plain seconds; InvalidInput otherwise."""
+    amount, unit = (text[:-1], text[-1]) if text[-1:] in DURATION_UNITS_S else (text, "s")
+    if not amount.isascii() or not amount.isdigit() or len(amount) > 9 or int(amount) == 0:
+        raise InvalidInput([FieldError("expires_in", "must be a positive whole number with "
+                                                     "an optional unit s, m, h or d")])
+    return timedelta(seconds=int(amount) * DURATION_UNITS_S[unit])
 
 
 def new_token() -> str:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     webhook_secret_overlap_s: float = 86400.0
 
     metrics_token: str | None = None  # when set, /metrics needs `Bearer <it>`
+    # With no token, /metrics answers 401 unless opened explicitly (`ringback run` opens it
+    # on a loopback address: a laptop run).
+    metrics_open: bool = False
     log_format: str = "json"  # json, or text
 
     max_tasks_per_request: int = 100_000
@@ -68,6 +71,9 @@ class Settings(BaseSettings):
     # Per client, per API process: a token bucket refilled at this rate, this deep.
     api_rate_per_s: float = 50.0
     api_rate_burst: int = 100
+    # Per source address, per API process: failed token checks allowed, then 429.
+    api_auth_failures_per_s: float = 1.0
+    api_auth_failure_burst: int = 20
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,6 +14,13 @@ METADATA_ADDRESSES = frozenset({
     ipaddress.ip_address("192.0.0.192"),  # Oracle Cloud
 })
 SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+# IPv6 prefixes whose last 32 bits are an IPv4 address a gateway will reach: NAT64 (RFC 6052,
+# well-known and local-use) and the deprecated IPv4-compatible form.
+EMBEDDING_LAST_32_BITS = (
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("::/96"),
+)
 
 
 class Refused(ValueError):
@@ -44,11 +51,34 @@ def check_url(url: str) -> Target:
     return Target(url, parts.scheme, parts.hostname, port or default_port)
 
 
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses a transition mechanism would reach through ``address``: mapped,
+    6to4 (2002::/16), Teredo (server and client), NAT64 and IPv4-compatible."""
+    found = [a for a in (address.ipv4_mapped, address.sixtofour) if a is not None]
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    if any(address in network for network in EMBEDDING_LAST_32_BITS) and int(address) > 1:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
+
+
 def address_class(text: str) -> str | None:
     """Why an address may not be called (its class), or None when it may."""
     address = ipaddress.ip_address(text.split("%")[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        for inner in embedded_ipv4(address):
+            reason = _class_of(inner)
+            if reason is not None:
+                return reason
+        if address.ipv4_mapped is not None or any(
+                address in network for network in EMBEDDING_LAST_32_BITS[:2]):
+            # Only a translation of the IPv4 address: that address decides (a DNS64 network
+            # resolves every IPv4-only receiver to 64:ff9b::/96).
+            return None
+    return _class_of(address)
+
+
+def _class_of(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     checks = (
         ("metadata", address in METADATA_ADDRESSES),
         ("loopback", address.is_loopback),

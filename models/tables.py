@@ -94,6 +94,7 @@ tokens = sa.Table(
     sa.Column("scopes", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("expires_at", UtcDateTime, nullable=True),  # null: valid until revoked
 )
 
 jobs = sa.Table(

@@ -66,18 +66,39 @@ def update_scheduler(
 
 
 def insert_token(
-    conn: sa.Connection, client_id: int, token_hash: str, scopes: str, now: datetime
-) -> None:
-    conn.execute(tokens.insert(), {
+    conn: sa.Connection, client_id: int, token_hash: str, scopes: str, now: datetime,
+    expires_at: datetime | None = None,
+) -> int:
+    stmt = tokens.insert().returning(tokens.c.id)
+    return int(conn.execute(stmt, {
         "client_id": client_id, "token_hash": token_hash, "scopes": scopes, "created_at": now,
-    })
+        "expires_at": expires_at,
+    }).scalar_one())
 
 
-def find_token(conn: sa.Connection, token_hash: str) -> Row | None:
+def find_token(conn: sa.Connection, token_hash: str, now: datetime) -> Row | None:
+    """The token if it is valid now: not revoked, not expired."""
     stmt = sa.select(tokens.c.id, tokens.c.client_id, tokens.c.scopes).where(
-        tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None)
+        tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None),
+        sa.or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now),
     )
     return conn.execute(stmt).first()
+
+
+def revoke_token(conn: sa.Connection, now: datetime, *, token_hash: str | None = None,
+                 token_id: int | None = None) -> bool:
+    """Guarded: False when no such token is still unrevoked."""
+    key = tokens.c.token_hash == token_hash if token_hash is not None else (
+        tokens.c.id == token_id)
+    stmt = tokens.update().where(key, tokens.c.revoked_at.is_(None)).values(revoked_at=now)
+    return bool(conn.execute(stmt).rowcount)
+
+
+def list_tokens(conn: sa.Connection, client_id: int) -> list[Row]:
+    stmt = sa.select(tokens.c.id, tokens.c.scopes, tokens.c.created_at, tokens.c.expires_at,
+                     tokens.c.revoked_at).where(tokens.c.client_id == client_id) \
+        .order_by(tokens.c.id)
+    return list(conn.execute(stmt).all())
 
 
 def set_scheduler_paused(

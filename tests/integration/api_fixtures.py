@@ -64,8 +64,9 @@ def served_api(
 ) -> Iterator[Api]:
     name = support.clone_database(pg_template)
     url = support.pg_url(name)
+    # /metrics opened: schemathesis exercises it with the client's token, not a scraper's.
     env = api_env(url, redis_db, max_tasks_per_request=10_000, api_rate_per_s=1000,
-                  api_rate_burst=1000)
+                  api_rate_burst=1000, metrics_open="true")
     workdir: Path = tmp_path_factory.mktemp("api")
     server = support.ApiServer.start(env, workdir)
     with support.engine_for(url) as engine:

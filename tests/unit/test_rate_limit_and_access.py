@@ -49,3 +49,25 @@ def test_tokens_are_random_and_only_their_hash_is_kept() -> None:
     assert first != second and first.startswith("rbk_") and len(first) > 40
     assert access.hash_token(first) == access.hash_token(first)
     assert len(access.hash_token(first)) == 64 and first not in access.hash_token(first)
+
+
+def test_peeking_spends_nothing_and_a_refilled_bucket_is_full() -> None:
+    bucket = rate_limit.take(None, 100.0, rate_per_s=1.0, burst=2).bucket
+    assert rate_limit.peek(bucket, 100.0, 1.0, 2).allowed
+    assert rate_limit.peek(bucket, 100.0, 1.0, 2).bucket.tokens == pytest.approx(1.0)
+    empty = rate_limit.Bucket(tokens=0.5, updated_at_s=100.0)
+    assert not rate_limit.peek(empty, 100.0, 1.0, 2).allowed
+    assert not rate_limit.is_full(empty, 101.0, 1.0, 2)
+    assert rate_limit.is_full(empty, 101.5, 1.0, 2)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("3600", 3600), ("3600s", 3600), ("90m", 5400), ("12h", 43200), ("30d", 2592000)])
+def test_durations_for_token_expiry(text: str, seconds: int) -> None:
+    assert access.parse_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0", "-5", "1.5h", "²d", "12w", "h"])
+def test_bad_durations_name_the_field(text: str) -> None:
+    with pytest.raises(InvalidInput, match="expires_in"):
+        access.parse_duration(text)

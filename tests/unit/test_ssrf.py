@@ -55,3 +55,26 @@ def test_a_good_url_gives_its_host_and_port() -> None:
     assert ssrf.check_url("https://hooks.example.com/x") == ssrf.Target(
         "https://hooks.example.com/x", "https", "hooks.example.com", 443)
     assert ssrf.check_url("http://example.com:8080/").port == 8080
+
+
+@pytest.mark.parametrize(("address", "refused_as"), [
+    ("2002:7f00:1::", "loopback"),  # 6to4 of 127.0.0.1
+    ("2002:a00:1::1", "private"),  # 6to4 of 10.0.0.1
+    ("2002:a9fe:a9fe::", "metadata"),  # 6to4 of 169.254.169.254
+    ("64:ff9b::7f00:1", "loopback"),  # NAT64 of 127.0.0.1
+    ("64:ff9b:1::a9fe:a9fe", "metadata"),  # local-use NAT64
+    ("::127.0.0.1", "loopback"),  # IPv4-compatible
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),  # Teredo client 127.0.0.1
+])
+def test_transition_prefixes_are_judged_by_the_ipv4_address_they_embed(
+    address: str, refused_as: str
+) -> None:
+    assert ssrf.address_class(address) == refused_as
+    with pytest.raises(ssrf.Refused):
+        ssrf.check_addresses([address], allow_private=False)
+
+
+@pytest.mark.parametrize("address", ["2002:808:808::1", "64:ff9b::808:808"])
+def test_transition_addresses_of_public_ipv4_may_be_called(address: str) -> None:
+    assert ssrf.address_class(address) is None
+    ssrf.check_addresses([address], allow_private=False)

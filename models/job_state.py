@@ -48,6 +48,8 @@ TRANSITIONS: dict[JobTrigger, tuple[frozenset[JobStatus], JobStatus]] = {
 ACTIONS: frozenset[JobTrigger] = frozenset(
     {JobTrigger.CANCEL, JobTrigger.PAUSE, JobTrigger.RESTART, JobTrigger.RESUME}
 )
+FINISHING: frozenset[JobTrigger] = frozenset(
+    {JobTrigger.FINISH_ALL_SUCCEEDED, JobTrigger.FINISH_SOME_FAILED})
 # Statuses in which dispatch may start tries of the job's tasks.
 DIALLABLE: frozenset[JobStatus] = frozenset({J.SCHEDULED, J.RUNNING})
 

@@ -25,12 +25,17 @@ def apply_action(engine: sa.Engine, action_id: int, now: datetime) -> int:
 
 
 def apply_job_actions(engine: sa.Engine, job_id: int, now: datetime) -> int:
+    """Apply the job's pending actions in order, then end the job if nothing is left to
+    dial. That is decided once, from its tasks as they are after every pending action: an
+    earlier action's view (a resume applied after a restart was accepted) is out of date."""
     with engine.begin() as conn:
         pending = actions_repo.lock_pending_of_job(conn, job_id)
         for action in pending:
             result = (_reschedule(conn, action, now) if action.kind == RESCHEDULE
                       else _job_action(conn, action, now))
             actions_repo.mark_applied(conn, action.id, result, now)
+        if pending:
+            jobs_repo.finish_if_all_final(conn, job_id, now)
     return len(pending)
 
 
@@ -53,25 +58,10 @@ def _job_action(conn: sa.Connection, action: common.Row, now: datetime) -> str:
         changed = tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.PAUSE, now)
     elif effect is TaskEffect.RESUME_PAUSED:
         changed = tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.RESUME, now)
-        _finish_if_all_final(conn, job_id, now)
     else:
-        changed = _rearm_failed(conn, job_id, now)
+        changed = tasks_repo.rearm_failed_tasks(conn, job_id, now)
+        jobs_repo.adjust_counts(conn, job_id, -changed, -changed, now)
     return f"{effect.value}: {changed} tasks"
-
-
-def _rearm_failed(conn: sa.Connection, job_id: int, now: datetime) -> int:
-    changed = tasks_repo.rearm_failed_tasks(conn, job_id, now)
-    jobs_repo.adjust_counts(conn, job_id, -changed, -changed, now)
-    _finish_if_all_final(conn, job_id, now)
-    return changed
-
-
-def _finish_if_all_final(conn: sa.Connection, job_id: int, now: datetime) -> None:
-    """A job resumed with nothing left to dial (its last calls ended while it was paused)."""
-    counts = jobs_repo.adjust_counts(conn, job_id, 0, 0, now)
-    if counts.tasks_final >= counts.tasks_total:
-        tasks_repo.apply_job_trigger(conn, [job_id], job_state.finish_trigger(
-            counts.tasks_failed), now)
 
 
 def _reschedule(conn: sa.Connection, action: common.Row, now: datetime) -> str:

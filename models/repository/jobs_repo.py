@@ -6,11 +6,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models import job_state
+from models import job_state, task_state
 from models.job_state import JobStatus, JobTrigger
+from models.repository import tasks_repo
 from models.repository.common import Row
 from models.tables import job_executions, jobs, tasks
-from models.task_state import TaskStatus
+from models.task_state import FinishResult, TaskStatus
 
 
 def find_job(conn: sa.Connection, client_id: int, job_id: int) -> Row | None:
@@ -84,6 +85,20 @@ def set_latest_execution_status(
     conn.execute(job_executions.update().where(
         job_executions.c.job_id == job_id, job_executions.c.execution_no == latest,
     ).values(**values))
+
+
+def finish_if_all_final(conn: sa.Connection, job_id: int, now: datetime) -> bool:
+    """End a Scheduled or Running job whose every task is final, Completed or Failed as its
+    tasks say (a resumed job whose last calls ended while it was paused)."""
+    final = [s.value for s in task_state.FINAL]
+    open_, failed = conn.execute(sa.select(
+        sa.func.count().filter(tasks.c.status.not_in(final)),
+        sa.func.count().filter(tasks.c.finish_result == FinishResult.FAILED.value),
+    ).where(tasks.c.job_id == job_id)).one()
+    if open_:
+        return False
+    return bool(tasks_repo.apply_job_trigger(
+        conn, [job_id], job_state.finish_trigger(int(failed)), now))
 
 
 def adjust_counts(conn: sa.Connection, job_id: int, final_delta: int, failed_delta: int,

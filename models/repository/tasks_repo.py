@@ -113,7 +113,14 @@ def apply_job_trigger(
         .where(jobs.c.id.in_(ids), jobs.c.status.in_(job_state.allowed_from(trigger)))
         .values(status=job_state.target(trigger).value, updated_at=now)
     )
-    changed = conn.execute(stmt).rowcount
+    if trigger in job_state.FINISHING:
+        # However the caller counted, a job with a task still to dial never ends: dispatch
+        # skips an ended job's tasks, so such a task would wait forever.
+        stmt = stmt.where(~sa.exists().where(
+            tasks.c.job_id == jobs.c.id, tasks.c.status.not_in(task_state.FINAL)))
+    changed = [int(i) for i in conn.execute(stmt.returning(jobs.c.id)).scalars()]
+    if not changed:
+        return 0
     # Only the latest execution: a restart leaves the earlier ones as they ended.
     earlier = job_executions.alias("earlier")
     latest = (
@@ -122,12 +129,12 @@ def apply_job_trigger(
     )
     conn.execute(
         job_executions.update()
-        .where(job_executions.c.job_id.in_(ids), job_executions.c.execution_no == latest,
+        .where(job_executions.c.job_id.in_(changed), job_executions.c.execution_no == latest,
                job_executions.c.status.in_(job_state.allowed_from(trigger)))
         .values(status=job_state.target(trigger).value, updated_at=now,
                 **_execution_times(trigger, now))
     )
-    return int(changed)
+    return len(changed)
 
 
 def _execution_times(trigger: JobTrigger, now: datetime) -> dict[str, datetime]:

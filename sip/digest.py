@@ -84,11 +84,10 @@ def _auth_params(text: str) -> dict[str, str]:
 
 def parse_challenge(header_value: str) -> Challenge:
     """Parse a WWW-Authenticate or Proxy-Authenticate value of the Digest scheme."""
-    scheme, *rest_list = header_value.strip().split(None, 1)
-    rest = rest_list[0] if rest_list else ""
-    if scheme.lower() != "digest":
-        raise DigestError(f"not a Digest challenge: {scheme[:20]!r}")
-    params = _auth_params(rest)
+    scheme_and_rest = header_value.split(None, 1)
+    if not scheme_and_rest or scheme_and_rest[0].lower() != "digest":
+        raise DigestError(f"not a Digest challenge: {header_value[:20]!r}")
+    params = _auth_params(scheme_and_rest[1] if len(scheme_and_rest) > 1 else "")
     if "realm" not in params or not params.get("nonce"):
         raise DigestError("challenge without realm or nonce")
     qop = tuple(part.strip().lower() for part in params.get("qop", "").split(",") if part.strip())

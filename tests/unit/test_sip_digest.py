@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 import pytest
@@ -156,7 +157,5 @@ def test_unsupported_challenges_are_refused() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200) | st.text(alphabet='Digest realm="nonce,= \\qop', max_size=80))
 def test_any_text_is_a_challenge_or_a_digest_error(value: str) -> None:
-    try:
+    with contextlib.suppress(DigestError):
         parse_challenge(value)
-    except DigestError:
-        pass

@@ -1,5 +1,5 @@
-"""Requests a UAC derives from an INVITE it sent: CANCEL (RFC 3261 9.1) and the ACK for a
-non-2xx final response (17.1.1.3)."""
+"""Messages derived from another: the CANCEL (RFC 3261 9.1) and non-2xx ACK (17.1.1.3) for
+an INVITE we sent, and a response to a request we received (8.2.6)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,21 @@ def build_non2xx_ack(invite: Request, response: Response) -> Request:
     if not 300 <= response.status <= 699:
         raise ValueError("only a 300-699 response is ACKed by the transaction")
     return _derived(invite, "ACK", response.headers.get("To") or "")
+
+
+def build_response(
+    request: Request, status: int, reason: str, *, to_tag: str | None = None
+) -> Response:
+    """A response to ``request`` as a UAS makes it (RFC 3261 8.2.6.2): its Vias, From,
+    Call-ID and CSeq; its To with ``to_tag`` added when it has no tag yet (not for a 100)."""
+    headers = Headers()
+    for via in request.headers.get_all("Via"):
+        headers.add("Via", via)
+    headers.add("From", request.headers.get("From") or "")
+    to = request.to
+    if to.tag is None and to_tag is not None and status != 100:
+        to = to.with_tag(to_tag)
+    headers.add("To", str(to) if to != request.to else request.headers.get("To") or "")
+    headers.add("Call-ID", request.call_id)
+    headers.add("CSeq", request.headers.get("CSeq") or "")
+    return Response(status, reason, headers)

@@ -12,7 +12,7 @@ from sip.address import (
     parse_name_addr,
     parse_uri,
 )
-from sip.builders import build_cancel, build_non2xx_ack
+from sip.builders import build_cancel, build_non2xx_ack, build_response
 from sip.codec import (
     MAX_HEADER_COUNT,
     MAX_LINE_BYTES,
@@ -48,6 +48,7 @@ __all__ = [
     "Via",
     "build_cancel",
     "build_non2xx_ack",
+    "build_response",
     "canonical_name",
     "new_branch",
     "parse",

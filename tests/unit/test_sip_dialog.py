@@ -185,7 +185,7 @@ def test_early_dialog_is_confirmed_by_the_2xx() -> None:
     ringing.headers.add("Contact", "<sip:early@203.0.113.9>")
     ringing.headers.add("Record-Route", "<sip:early-proxy.example.com;lr>")
     dialog = Dialog.from_response(invite, ringing)
-    assert dialog.state is DialogState.EARLY
+    assert dialog.state.value == DialogState.EARLY.value
     assert dialog.remote_target == "sip:early@203.0.113.9"
     dialog.confirm(ok_response("<sip:final-proxy.example.com;lr>"))
     assert dialog.state is DialogState.CONFIRMED

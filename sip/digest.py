@@ -120,16 +120,9 @@ def authorization(
         raise DigestError(f"unsupported algorithm or qop: {challenge.algorithm}")
     if not 0 < nc <= NONCE_COUNT_MAX:
         raise DigestError("nonce count out of range")
-    digest = _HASHES[challenge.hash_name]
     nonce_count = f"{nc:08x}"
-    ha1 = digest(f"{username}:{challenge.realm}:{password}")
-    if challenge.is_session:
-        ha1 = digest(f"{ha1}:{challenge.nonce}:{cnonce}")
-    ha2 = digest(f"{method}:{uri}")
-    if challenge.qop_options:
-        response = digest(f"{ha1}:{challenge.nonce}:{nonce_count}:{cnonce}:auth:{ha2}")
-    else:
-        response = digest(f"{ha1}:{challenge.nonce}:{ha2}")
+    credentials = f"{username}:{challenge.realm}:{password}"
+    response = _response(challenge, credentials, f"{method}:{uri}", cnonce, nonce_count)
     fields = [
         f"username={quote(username)}",
         f"realm={quote(challenge.realm)}",
@@ -144,3 +137,15 @@ def authorization(
     if challenge.qop_options:
         fields += ["qop=auth", f"nc={nonce_count}", f"cnonce={quote(cnonce)}"]
     return "Digest " + ", ".join(fields)
+
+
+def _response(challenge: Challenge, a1: str, a2: str, cnonce: str, nonce_count: str) -> str:
+    """The request-digest of RFC 7616 3.4.1 (qop=auth) or RFC 2617 3.2.2.1 (no qop)."""
+    digest = _HASHES[challenge.hash_name]
+    ha1 = digest(a1)
+    if challenge.is_session:
+        ha1 = digest(f"{ha1}:{challenge.nonce}:{cnonce}")
+    ha2 = digest(a2)
+    if challenge.qop_options:
+        return digest(f"{ha1}:{challenge.nonce}:{nonce_count}:{cnonce}:auth:{ha2}")
+    return digest(f"{ha1}:{challenge.nonce}:{ha2}")

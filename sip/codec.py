@@ -85,6 +85,8 @@ def parse_head(head: bytes) -> tuple[str, Headers]:
     """The start line and header fields of a head (CRLF or LF lines, folding undone)."""
     if len(head) > MAX_MESSAGE_BYTES:
         raise ParseError("message too large")
+    if any(len(line) > MAX_LINE_BYTES for line in head.split(b"\n")):
+        raise ParseError("line too long")
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
@@ -94,8 +96,6 @@ def parse_head(head: bytes) -> tuple[str, Headers]:
         lines.pop()
     if not lines:
         raise ParseError("empty message")
-    if any(len(line) > MAX_LINE_BYTES for line in lines):
-        raise ParseError("line too long")
     if "\0" in text or any("\r" in line for line in lines):
         raise ParseError("NUL or stray CR in head")
     return lines[0], _header_fields(lines[1:])
@@ -118,8 +118,8 @@ def _header_fields(lines: list[str]) -> Headers:
         name = name.rstrip(" \t")
         if not colon or not is_token(name):
             raise ParseError(f"bad header line {line[:40]!r}")
-        if len(value) > MAX_LINE_BYTES:
-            raise ParseError("header too long")
+        if len(value.encode("utf-8")) > MAX_LINE_BYTES:
+            raise ParseError("header too long")  # folded lines add up past the limit
         headers.add(name, value)
     return headers
 

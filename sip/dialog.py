@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from sip.address import NameAddr, SipUri, parse_any_uri, parse_name_addr, parse_uri
+from sip.address import NameAddr, parse_any_uri
 from sip.builders import MAX_FORWARDS
 from sip.codec import Message, Request, Response
 from sip.grammar import ParseError, remove_params
 from sip.headers import Headers
+from sip.routing import DialogError, Hop, contact_uri, next_hop, request_uri_and_routes
 from sip.via import parse_via
+
+__all__ = [
+    "TARGET_REFRESH_METHODS",
+    "Dialog",
+    "DialogError",
+    "DialogKey",
+    "DialogState",
+    "Hop",
+    "request_dialog_key",
+    "response_dialog_key",
+]
 
 # Requests that carry our Contact, since they may change the remote target (RFC 3261 12.2).
 TARGET_REFRESH_METHODS = frozenset({"INVITE", "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER"})
-# A Request-URI may not carry these (RFC 3261 table 1); they are stripped for strict routing.
-_NOT_IN_REQUEST_URI = ("method",)
 
 DialogKey = tuple[str, str, str]  # (Call-ID, local tag, remote tag)
 STORE_VERSION = 1
@@ -41,22 +51,9 @@ _STORED_FIELDS: dict[str, tuple[type, ...]] = {
 }
 
 
-class DialogError(ValueError):
-    """A response that cannot create a dialog, or stored dialog data that cannot be read."""
-
-
 class DialogState(StrEnum):
     EARLY = "early"
     CONFIRMED = "confirmed"
-
-
-@dataclass(frozen=True, slots=True)
-class Hop:
-    """Where to send an in-dialog request; resolving it (RFC 3263) is the transport's job."""
-
-    host: str
-    port: int | None
-    transport: str
 
 
 def response_dialog_key(response: Response) -> DialogKey:
@@ -90,6 +87,8 @@ class Dialog:
     local_contact: str | None
     via: str
     state: DialogState
+    # The last ACK built for a 2xx, re-sent for each retransmission of that 2xx; not stored.
+    last_ack: Request | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_response(cls, invite: Request, response: Response) -> Dialog:
@@ -115,7 +114,7 @@ class Dialog:
             remote_tag=remote_tag,
             local_uri=str(local.uri),
             remote_uri=str(invite.to.uri),
-            remote_target=_contact_uri(response),
+            remote_target=contact_uri(response),
             route_set=tuple(reversed(response.headers.get_all("Record-Route"))),
             local_cseq=invite.cseq[0],
             remote_cseq=None,
@@ -134,13 +133,13 @@ class Dialog:
         if response_dialog_key(response) != self.key or not 200 <= response.status <= 299:
             raise DialogError("not a 2xx of this dialog")
         self.route_set = tuple(reversed(response.headers.get_all("Record-Route")))
-        self.remote_target = _contact_uri(response)
+        self.remote_target = contact_uri(response)
         self.state = DialogState.CONFIRMED
 
     def refresh_target(self, message: Message) -> None:
         """Take the remote target from the Contact of a target refresh (re-INVITE or its 2xx)."""
         if "Contact" in message.headers:
-            self.remote_target = _contact_uri(message)
+            self.remote_target = contact_uri(message)
 
     def request(
         self,
@@ -174,12 +173,22 @@ class Dialog:
         """
         request = self._build("ACK", invite_cseq, branch, extra_headers)
         _attach_body(request, body, content_type)
+        self.last_ack = request
         return request
+
+    def ack_for_retransmission(self, response: Response) -> Request | None:
+        """The ACK to send again for ``response`` when it is a retransmission of the 2xx
+        that ``ack()`` answered (RFC 3261 13.2.2.4); None otherwise."""
+        if self.last_ack is None or not 200 <= response.status <= 299:
+            return None
+        if response.cseq != (self.last_ack.cseq[0], "INVITE"):
+            return None
+        return self.last_ack if response_dialog_key(response) == self.key else None
 
     def _build(
         self, method: str, cseq: int, branch: str, extra_headers: Iterable[tuple[str, str]]
     ) -> Request:
-        request_uri, routes = self._request_uri_and_routes()
+        request_uri, routes = request_uri_and_routes(self.route_set, self.remote_target)
         headers = Headers()
         headers.add("Via", str(parse_via(self.via).with_param("branch", branch)))
         for route in routes:
@@ -197,23 +206,9 @@ class Dialog:
             headers.add(name, value)
         return Request(method, request_uri, headers)
 
-    def _request_uri_and_routes(self) -> tuple[str, list[str]]:
-        if not self.route_set:
-            return self.remote_target, []
-        first = _route_uri(self.route_set[0])
-        if first.lr:
-            return self.remote_target, list(self.route_set)
-        # Strict routing (RFC 2543 proxies): the first route becomes the Request-URI and the
-        # remote target goes last in Route.
-        stripped = first.without_params(*_NOT_IN_REQUEST_URI)
-        return str(stripped), [*self.route_set[1:], f"<{self.remote_target}>"]
-
     def next_hop(self) -> Hop:
-        """The first Route URI, else the remote target; maddr wins over the host."""
-        uri = _route_uri(self.route_set[0]) if self.route_set else parse_uri(self.remote_target)
-        default_transport = "TLS" if uri.scheme == "sips" else "UDP"
-        transport = (uri.transport or default_transport).upper()
-        return Hop(uri.param("maddr") or uri.host, uri.port, transport)
+        """Where to send the next request: the first Route, else the remote target."""
+        return next_hop(self.route_set, self.remote_target)
 
     def matches(self, request: Request) -> bool:
         """Whether the peer sent ``request`` in this dialog (Call-ID, our tag in To, theirs
@@ -265,23 +260,6 @@ def _via_template(invite: Request) -> str:
     if via.wants_rport:
         params = (*params, ("rport", None))
     return str(replace(via, params=params))
-
-
-def _contact_uri(message: Message) -> str:
-    contact = message.headers.get("Contact")
-    if contact is None:
-        raise DialogError("no Contact: no remote target")
-    uri = parse_name_addr(contact).uri
-    if not isinstance(uri, SipUri):
-        raise DialogError("the Contact is not a SIP URI")
-    return str(uri)
-
-
-def _route_uri(route: str) -> SipUri:
-    uri = parse_name_addr(route).uri
-    if not isinstance(uri, SipUri):
-        raise DialogError("a Route that is not a SIP URI")
-    return uri
 
 
 def _attach_body(request: Request, body: bytes, content_type: str | None) -> None:

@@ -272,3 +272,19 @@ def test_route_uris_must_be_sip() -> None:
     with pytest.raises(DialogError, match="Route"):
         dialog.next_hop()
     assert parse_uri(dialog.remote_target).port == 5070
+
+
+def test_a_retransmitted_2xx_gets_the_same_ack_again() -> None:
+    dialog = confirmed_dialog()
+    ok = parse(samples.OK_WITH_RECORD_ROUTE)
+    assert isinstance(ok, Response)
+    assert dialog.ack_for_retransmission(ok) is None  # nothing ACKed yet
+    ack = dialog.ack(1, branch="z9hG4bKack1")
+    assert dialog.ack_for_retransmission(ok) is ack
+    other_fork = parse(samples.OK_WITH_RECORD_ROUTE.replace(b"tag=as6f2a11e1", b"tag=fork2"))
+    later_invite = parse(samples.OK_WITH_RECORD_ROUTE.replace(b"CSeq: 1 INVITE", b"CSeq: 2 INVITE"))
+    failure = parse(samples.OK_WITH_RECORD_ROUTE.replace(b"200 OK", b"486 Busy Here"))
+    for response in (other_fork, later_invite, failure):
+        assert isinstance(response, Response)
+        assert dialog.ack_for_retransmission(response) is None
+    assert Dialog.from_dict(dialog.to_dict()).last_ack is None

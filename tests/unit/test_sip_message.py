@@ -218,3 +218,12 @@ def test_build_non2xx_ack() -> None:
         build_non2xx_ack(invite, Response(200, "OK", invite.headers.copy()))
     with pytest.raises(ValueError, match="INVITE"):
         build_cancel(ack, None)
+
+
+def test_line_limits_count_bytes_and_folded_headers_too() -> None:
+    wide = "é" * 4200  # 8,400 bytes in 4,200 characters
+    with pytest.raises(ParseError, match="line too long"):
+        parse(samples.BYE.replace(b"\r\n\r\n", f"\r\nX-Wide: {wide}\r\n\r\n".encode()))
+    folded = b"\r\n".join([b"X-Folded: start", *[b" " + b"b" * 1000] * 9])
+    with pytest.raises(ParseError, match="header too long"):
+        parse(samples.BYE.replace(b"\r\n\r\n", b"\r\n" + folded + b"\r\n\r\n"))

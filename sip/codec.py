@@ -73,8 +73,8 @@ Message = Request | Response
 
 def split_head(data: bytes) -> tuple[bytes, bytes] | None:
     """(head without the empty line, the rest) at the first empty line; None before one."""
-    ends = [(index, skip) for index, skip in ((data.find(b"\n\r\n"), 3), (data.find(b"\n\n"), 2))]
-    found = [(index, skip) for index, skip in ends if index >= 0]
+    candidates = ((data.find(b"\n\r\n"), 3), (data.find(b"\n\n"), 2))
+    found = [(index, skip) for index, skip in candidates if index >= 0]
     if not found:
         return None
     index, skip = min(found)
@@ -182,9 +182,10 @@ def _check_required(message: Message) -> None:
     _number, method = message.cseq
     if isinstance(message, Request) and method != message.method:
         raise ParseError("CSeq method differs from the request method")
-    message.top_via  # noqa: B018  # validated here so that transactions can rely on it
-    message.from_  # noqa: B018
-    message.to  # noqa: B018
+    # Read once here so that transactions and dialogs can rely on them.
+    parse_via(message.headers.get("Via") or "")
+    parse_name_addr(message.headers.get("From") or "")
+    parse_name_addr(message.headers.get("To") or "")
 
 
 def serialize(message: Message) -> bytes:

@@ -236,7 +236,9 @@ def test_sips_dialog_is_secure_and_uses_tls() -> None:
 def test_to_dict_from_dict_round_trip_through_json() -> None:
     dialog = confirmed_dialog()
     dialog.request("INFO", branch="z9hG4bKi")
-    dialog.check_remote_cseq(parse(samples.BYE))  # type: ignore[arg-type]
+    bye = parse(samples.BYE)
+    assert isinstance(bye, Request)
+    dialog.check_remote_cseq(bye)
     stored = json.loads(json.dumps(dialog.to_dict()))
     restored = Dialog.from_dict(stored)
     assert restored == dialog

@@ -16,14 +16,6 @@ RFC7616_CHALLENGE = (
     'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", '
     'opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"'
 )
-RFC7616_ANSWER = {
-    "username": "Mufasa",
-    "password": "Circle of Life",
-    "method": "GET",
-    "uri": "/dir/index.html",
-    "cnonce": "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
-    "nc": 1,
-}
 
 
 @pytest.mark.parametrize(
@@ -35,7 +27,15 @@ RFC7616_ANSWER = {
 )
 def test_rfc7616_examples(algorithm: str, response: str) -> None:
     challenge = parse_challenge(RFC7616_CHALLENGE.format(algorithm=algorithm))
-    value = authorization(challenge, **RFC7616_ANSWER)  # type: ignore[arg-type]
+    value = authorization(
+        challenge,
+        method="GET",
+        uri="/dir/index.html",
+        username="Mufasa",
+        password="Circle of Life",
+        cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+        nc=1,
+    )
     assert value == (
         'Digest username="Mufasa", realm="http-auth@example.org", '
         'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", uri="/dir/index.html", '

@@ -12,7 +12,7 @@ from api.auth import Principal, require
 from api.concurrency import threaded
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
-from models import clock, views
+from models import clock, text, views
 from models.access import Scope
 from models.repository import tasks_repo
 from models.settings import Settings
@@ -94,7 +94,7 @@ async def add_tasks(
         raise ApiError(400, "body: must be a JSON object with a tasks array")
     unknown = sorted(set(raw) - {"tasks"})
     if unknown:
-        raise ApiError(400, f"{unknown[0]}: is not a known field")
+        raise ApiError(400, f"{text.field_name(unknown[0])}: is not a known field")
     if isinstance(raw.get("tasks"), list) and len(raw["tasks"]) > settings.max_tasks_per_request:
         raise ApiError(413, f"tasks: at most {settings.max_tasks_per_request} tasks per request")
     added = await threaded(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class LegResult(StrEnum):
@@ -31,17 +32,38 @@ class CallOutcome:
     failed_number: str | None = None
     cdr: str | None = None
     talk_seconds: float = 0.0
+    # False: no number was dialled (the call was abandoned before any dialer took it);
+    # such a try is made again and does not count towards try_count.
+    placed: bool = True
 
     @property
     def connected(self) -> bool:
         return self.a_answered and self.b_answered
 
     def describe(self) -> str:
+        if not self.placed:
+            return NOT_PLACED_DESCRIPTION
         if self.connected:
             return "A and B connected"
         cause = self.cause.value if self.cause else "unknown"
         number = f" ({self.failed_number})" if self.failed_number else ""
         return f"{self.failed_leg or 'A'} leg {cause}{number}"
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> CallOutcome:
+        return cls(
+            a_answered=bool(raw["a_answered"]), b_answered=bool(raw["b_answered"]),
+            failed_leg=Leg(raw["failed_leg"]) if raw.get("failed_leg") else None,
+            cause=LegResult(raw["cause"]) if raw.get("cause") else None,
+            failed_number=raw.get("failed_number"), cdr=raw.get("cdr"),
+            talk_seconds=float(raw.get("talk_seconds") or 0.0),
+            placed=bool(raw.get("placed", True)),
+        )
+
 
 LOST_DESCRIPTION = "no outcome from the dialer (try lost)"
+NOT_PLACED_DESCRIPTION = "not placed: no dialer took the try in time"
+NOT_PLACED = CallOutcome(a_answered=False, b_answered=False, placed=False)

@@ -26,6 +26,7 @@ class Decision:
     verdict: Verdict
     comment: str
     next_attempt_at: datetime | None = None
+    spends_try: bool = True  # False: the try does not count towards try_count
 
 
 def decide(
@@ -36,9 +37,15 @@ def decide(
     try_count: int,
     try_again_pause_s: int,
     now: datetime,
+    placed: bool = True,
 ) -> Decision:
-    """Success ends the task; a failure waits ``try_again_pause_s`` unless it was the last try."""
+    """Success ends the task; a failure waits ``try_again_pause_s`` unless it was the last
+    try. A try never placed called nobody: it is made again after the pause, uncounted."""
     where = f"on try {attempt_no} of {try_count}"
+    if not placed:
+        return Decision(Verdict.RETRY, f"{description} {where}; made again, not counted",
+                        next_attempt_at=now + timedelta(seconds=try_again_pause_s),
+                        spends_try=False)
     if connected:
         return Decision(Verdict.SUCCEED, f"{description} {where}")
     if attempt_no < try_count:

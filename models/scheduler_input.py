@@ -55,7 +55,7 @@ FIELDS: dict[str, tuple[str, Callable[[object], object]]] = {
 def _columns(raw: object) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise InvalidInput([FieldError("body", "must be a JSON object")])
-    errors = [FieldError(str(k), "is not a known scheduler field")
+    errors = [FieldError(text.field_name(k), "is not a known scheduler field")
               for k in sorted(set(raw) - set(FIELDS))]
     columns: dict[str, Any] = {}
     for field, value in raw.items():

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # The longest a call may ring and talk; past it plus the grace, a dialing attempt is lost.
     call_timeout_s: float = 3600.0
     lost_grace_s: float = 60.0
+    # A try's call no dialer has taken this long after it was queued is abandoned, and the
+    # try made again without counting it (its worker died before placing it).
+    unplaced_after_s: float = 30.0
 
     # The longest beat's dispatcher waits between two rounds; it runs sooner when a task
     # falls due (see models/dispatch_timing.py).

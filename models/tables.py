@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from models.attempt_state import AttemptStatus
+from models.call_state import CallStatus
 from models.job_state import JobStatus
 from models.task_state import WAITING, TaskStatus
 
@@ -194,9 +195,6 @@ attempts = sa.Table(
     sa.Column("resends", sa.Integer, nullable=False, server_default="0"),
     sa.Column("dialing_at", UtcDateTime, nullable=True),
     sa.Column("ended_at", UtcDateTime, nullable=True),
-    # What the dialer said identifies the call, and when to ask it about the call.
-    sa.Column("dialer_ref", sa.Text, nullable=True),
-    sa.Column("check_at", UtcDateTime, nullable=True),
     sa.Column("a_answered", sa.Boolean, nullable=True),
     sa.Column("b_answered", sa.Boolean, nullable=True),
     sa.Column("cause", sa.String(32), nullable=True),
@@ -252,6 +250,36 @@ events = sa.Table(
         postgresql_where=sa.text("delivery_status = 'pending'"),
         sqlite_where=sa.text("delivery_status = 'pending'"),
     ),
+)
+
+# The call each try hands its dialer, written in the try's own transaction and keyed by the
+# attempt (UNIQUE: one call per try, whatever is delivered twice). The simulated network or
+# a SIP controller takes it and writes its outcome here; completion collects it.
+calls = sa.Table(
+    "calls",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("attempt_id", sa.ForeignKey("attempts.id"), nullable=False, unique=True),
+    sa.Column("task_id", sa.ForeignKey("tasks.id"), nullable=False),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    # The call's public id: a connected call's `cdr`, the key of its call record.
+    sa.Column("uuid", sa.String(36), nullable=False, unique=True),
+    sa.Column("dialer", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    # The numbers, caller identity and try, as the dialer needs them (DialRequest).
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("queued_at", UtcDateTime, nullable=False),
+    sa.Column("placed_at", UtcDateTime, nullable=True),
+    # When the outcome is (or, for the simulated network, will be) known; then the outcome.
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+    sa.Column("outcome", sa.JSON, nullable=True),
+    sa.Column("collected_at", UtcDateTime, nullable=True),  # the try was ended from it
+    sa.Index("ix_calls_queued", "queued_at",
+             postgresql_where=sa.text(f"status = '{CallStatus.QUEUED.value}'"),
+             sqlite_where=sa.text(f"status = '{CallStatus.QUEUED.value}'")),
+    sa.Index("ix_calls_to_collect", "ended_at",
+             postgresql_where=sa.text("ended_at IS NOT NULL AND collected_at IS NULL"),
+             sqlite_where=sa.text("ended_at IS NOT NULL AND collected_at IS NULL")),
 )
 
 # Operator actions (job control, record reschedules): written with the change the API

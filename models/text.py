@@ -6,6 +6,7 @@ would fail at INSERT or when a stored row is rendered; both are refused at the d
 
 from __future__ import annotations
 
+import json
 import re
 
 # ASCII digits only: str.isdigit() also takes "²" and "٣", which int() refuses or reads.
@@ -31,6 +32,14 @@ def unsafe_text(text: str) -> bool:
 
 def has_surrogate(text: str) -> bool:
     return _SURROGATE.search(text) is not None
+
+
+def field_name(key: object) -> str:
+    """A client's key as an error names it: as sent, or JSON-quoted when it is empty or
+    holds characters that would not survive in a message (control characters, surrogates)."""
+    if isinstance(key, str) and key.strip() and not unsafe_text(key):
+        return key
+    return json.dumps(key)
 
 
 def host_name_problem(host: str) -> str | None:

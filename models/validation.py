@@ -107,7 +107,7 @@ class _TaskChecker:
             return None
         if not raw.keys() <= TASK_FIELDS:
             for unknown in sorted(set(raw) - TASK_FIELDS):
-                self.fail(str(unknown), "is not a known task field")
+                self.fail(text.field_name(unknown), "is not a known task field")
         fields: dict[str, Any] = {
             "a_number": self.phone(raw, "a_number", required=True),
             "b_number": self.phone(raw, "b_number", required=True),
@@ -210,7 +210,8 @@ class _TaskChecker:
             self.fail("callback_params", "must be an object")
             return None
         for unknown in sorted(set(value) - CALLBACK_PARAM_FIELDS):
-            self.fail(f"callback_params.{unknown}", "is not a known callback parameter")
+            self.fail(f"callback_params.{text.field_name(unknown)}",
+                      "is not a known callback parameter")
         self.text(value, "caller_id_name", MAX_CALLER_ID_NAME_LENGTH, "callback_params.")
         self.phone(value, "caller_id_number", required=False, within="callback_params.")
         self.extended_a_numbers(value.get("extended_a_numbers"), raw.get("a_number"))

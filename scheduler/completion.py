@@ -14,7 +14,14 @@ from models import events, job_state, log_context, retry
 from models.events import EventType
 from models.job_state import JobStatus
 from models.outcome import LOST_DESCRIPTION, CallOutcome
-from models.repository import attempts_repo, common, events_repo, outcomes_repo, tasks_repo
+from models.repository import (
+    attempts_repo,
+    calls_repo,
+    common,
+    events_repo,
+    outcomes_repo,
+    tasks_repo,
+)
 from models.task_state import FinishResult, TaskTrigger
 
 log = logging.getLogger(__name__)
@@ -58,19 +65,27 @@ def complete_attempts(engine: sa.Engine, endings: Sequence[Ending], now: datetim
         return record_endings(conn, endings, now)
 
 
-def record_endings(
-    conn: sa.Connection, endings: Sequence[Ending], now: datetime,
-    dialer_refs: Mapping[int, str] | None = None,
-) -> set[int]:
-    """complete_attempts within the caller's transaction, storing the dialer's reference
-    of calls that ended as soon as they were placed."""
+def record_endings(conn: sa.Connection, endings: Sequence[Ending], now: datetime) -> set[int]:
+    """complete_attempts within the caller's transaction."""
     if not endings:
         return set()
-    ended = attempts_repo.end_attempts(conn, endings, now, dialer_refs)
+    ended = attempts_repo.end_attempts(conn, endings, now)
     plans = _plan(conn, ended, dict(endings), now)
     changed = _change_tasks(conn, plans, now)
     _count_finals(conn, changed, now)
     return {int(attempt.id) for attempt in ended}
+
+
+def collect_ended_calls(
+    engine: sa.Engine, now: datetime, limit: int, attempt_ids: Sequence[int] | None = None
+) -> int:
+    """End the tries whose calls have an outcome by ``now`` (of ``attempt_ids`` only, when
+    given), at most ``limit`` calls, in one transaction; returns how many calls it took."""
+    with engine.begin() as conn:
+        ended_calls = calls_repo.take_ended(conn, now, limit, attempt_ids)
+        record_endings(conn, ended_calls, now)
+        calls_repo.mark_collected(conn, [attempt_id for attempt_id, _ in ended_calls], now)
+    return len(ended_calls)
 
 
 def try_in_execution(attempt_no: int, task: common.Row) -> int:
@@ -93,6 +108,7 @@ def _plan(
             try_count=task.try_count,
             try_again_pause_s=task.try_again_pause,
             now=now,
+            placed=outcome is None or outcome.placed,
         )
         plans.append(_Plan(attempt, task, outcome, decision, decision.verdict.trigger))
     retrying = {p.task.job_id for p in plans if p.decision.verdict is retry.Verdict.RETRY}
@@ -112,8 +128,7 @@ def _change_tasks(
     changed = []
     for trigger in sorted({p.trigger for p in plans}):
         group = {p.task.id: p for p in plans if p.trigger is trigger}
-        rows = [{"id": task_id, **_task_fields(p.decision, p.outcome)}
-                for task_id, p in group.items()]
+        rows = [{"id": task_id, **_task_fields(p)} for task_id, p in group.items()]
         for task in outcomes_repo.apply_task_trigger_each(conn, trigger, rows, now):
             plan = group[task.id]
             log.info("try ended: %s; %s", plan.decision.comment, trigger.value,
@@ -127,10 +142,14 @@ def _change_tasks(
     return changed
 
 
-def _task_fields(decision: retry.Decision, outcome: CallOutcome | None) -> dict[str, object]:
+def _task_fields(plan: _Plan) -> dict[str, object]:
     """The same keys for every task given one trigger: one statement sets them all."""
+    decision, outcome = plan.decision, plan.outcome
     if decision.verdict is retry.Verdict.RETRY:
-        return {"next_attempt_at": decision.next_attempt_at}
+        # A try that does not count is one more try before this execution's count.
+        uncounted = 0 if decision.spends_try else 1
+        return {"next_attempt_at": decision.next_attempt_at,
+                "tries_before_execution": plan.task.tries_before_execution + uncounted}
     result = FinishResult.SUCCESS if decision.verdict is retry.Verdict.SUCCEED else (
         FinishResult.FAILED
     )

@@ -1,27 +1,25 @@
-"""The reaper: resend tries whose message vanished; end tries whose outcome never came."""
+"""The reaper: resend tries whose message vanished; end tries whose call was never placed
+(made again, uncounted) or whose outcome never came (lost)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from models.outcome import CallOutcome
-from models.repository import attempts_repo
+from models.outcome import NOT_PLACED
+from models.repository import attempts_repo, calls_repo
 from scheduler import completion
 from scheduler.dispatch import SendAttempts
 
-# Asks the dialer, once, what became of a call: (attempt id, dialer ref) → outcome or None.
-AskDialer = Callable[[int, str | None], CallOutcome | None]
 REAP_BATCH_MAX = 1000
 
 
 @dataclass(frozen=True)
 class ReapReport:
     resent: int
-    completed: int
+    not_placed: int
     lost: int
 
 
@@ -30,8 +28,8 @@ def reap(
     now: datetime,
     *,
     send: SendAttempts,
-    ask_dialer: AskDialer,
     claimed_resend_after_s: float,
+    unplaced_after_s: float,
     dialing_timeout_s: float,
 ) -> ReapReport:
     with engine.begin() as conn:
@@ -39,14 +37,17 @@ def reap(
             conn, claimed_resend_after_s, now, REAP_BATCH_MAX
         )
     if resend_ids:
-        send(resend_ids)  # safe: place_call's guarded UPDATE lets only one delivery dial
-    with engine.connect() as conn:
+        send(resend_ids)  # safe: place_calls' guarded UPDATE lets only one delivery dial
+    with engine.begin() as conn:
+        # The fence: a call abandoned here can no longer be placed by a late worker.
+        abandoned = calls_repo.abandon_queued(
+            conn, now - timedelta(seconds=unplaced_after_s), REAP_BATCH_MAX)
+        not_placed = completion.record_endings(conn, [(a, NOT_PLACED) for a in abandoned], now)
+    # Outcomes that came in meanwhile are taken first: only a call still going is lost.
+    completion.collect_ended_calls(engine, now, REAP_BATCH_MAX)
+    with engine.begin() as conn:
         overdue = attempts_repo.dialing_since(
-            conn, now - timedelta(seconds=dialing_timeout_s), REAP_BATCH_MAX
-        )
-    endings = [(attempt.id, ask_dialer(attempt.id, attempt.dialer_ref)) for attempt in overdue]
-    ended = completion.complete_attempts(engine, endings, now)
-    completed = sum(1 for attempt_id, outcome in endings
-                    if attempt_id in ended and outcome is not None)
-    return ReapReport(resent=len(resend_ids), completed=completed,
-                      lost=len(ended) - completed)
+            conn, now - timedelta(seconds=dialing_timeout_s), REAP_BATCH_MAX)
+        calls_repo.lose(conn, overdue)
+        lost = completion.record_endings(conn, [(a, None) for a in overdue], now)
+    return ReapReport(resent=len(resend_ids), not_placed=len(not_placed), lost=len(lost))

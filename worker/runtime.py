@@ -23,9 +23,9 @@ class Runtime:
     webhook_sender: WebhookSender = field(default_factory=RecordingWebhookSender)
 
 
-def build_dialer(settings: Settings) -> Dialer:
+def build_dialer(settings: Settings, engine: sa.Engine) -> Dialer:
     if settings.dialer == "sim":
-        return SimDialer(Scenario.load(settings.sim_scenario), settings.sim_dial_log)
+        return SimDialer(engine, Scenario.load(settings.sim_scenario), settings.sim_dial_log)
     raise ValueError(f"RINGBACK_DIALER: unknown dialer {settings.dialer!r}; known: sim")
 
 
@@ -48,7 +48,7 @@ def current() -> Runtime:
     if _runtime is None or _runtime[0] != pid:
         settings = process_settings()
         sender = HttpWebhookSender(settings.webhook_timeout_s, settings.webhook_allow_private)
-        runtime = Runtime(settings, db.create_engine(settings.database_url),
-                          build_dialer(settings), sender)
+        engine = db.create_engine(settings.database_url)
+        runtime = Runtime(settings, engine, build_dialer(settings, engine), sender)
         _runtime = (pid, runtime)
     return _runtime[1]

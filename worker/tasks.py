@@ -49,11 +49,11 @@ def reap() -> dict[str, int]:
         rt.engine,
         clock.now(),
         send=send_place_calls,
-        ask_dialer=lambda _attempt_id, ref: rt.dialer.poll(ref, clock.now()),
         claimed_resend_after_s=rt.settings.claimed_resend_after_s,
+        unplaced_after_s=rt.settings.unplaced_after_s,
         dialing_timeout_s=rt.settings.call_timeout_s + rt.settings.lost_grace_s,
     )
-    return {"resent": report.resent, "completed": report.completed, "lost": report.lost}
+    return {"resent": report.resent, "not_placed": report.not_placed, "lost": report.lost}
 
 
 @app.task(name=beat.DELIVER_EVENTS_TASK)

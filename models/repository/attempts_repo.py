@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,9 @@ from models.outcome import CallOutcome
 from models.repository import bulk, common
 from models.repository.common import Row
 from models.tables import attempts
+
+# A lost try's cause when its call was abandoned before any number was dialled.
+NOT_PLACED_CAUSE = "not_placed"
 
 
 def insert_attempts(
@@ -45,30 +48,18 @@ def begin_dialing(conn: sa.Connection, attempt_ids: Sequence[int], now: datetime
     return list(conn.execute(stmt).all())
 
 
-def record_dialer_refs(
-    conn: sa.Connection, placed: Sequence[tuple[int, str, datetime]]
-) -> int:
-    """What the dialer calls each placed call, and when to ask it: (attempt id, ref, when)."""
-    rows = [{"id": attempt_id, "dialer_ref": ref, "check_at": check_at}
-            for attempt_id, ref, check_at in placed]
-    guard = attempts.c.status == AttemptStatus.DIALING.value
-    return len(bulk.update_each(conn, attempts, rows, guard, [attempts.c.id]))
-
-
 def end_attempts(
     conn: sa.Connection, endings: Sequence[tuple[int, CallOutcome | None]], now: datetime,
-    dialer_refs: Mapping[int, str] | None = None,
 ) -> list[Row]:
-    """dialing → completed (with the outcome) or lost (None), with the dialer's reference
-    when given; returns the attempts ended here, not those another run had ended. Each
-    attempt is changed once: a second change of a row in one transaction would take
-    key-share locks on the rows it references."""
+    """dialing → completed (with the outcome) or lost (None; a call never placed is lost
+    too); returns the attempts ended here, not those another run had ended. Each attempt is
+    changed once: a second change of a row in one transaction would take key-share locks on
+    the rows it references."""
     groups: dict[tuple[AttemptTrigger, frozenset[str]], list[dict[str, Any]]] = {}
     for attempt_id, outcome in endings:
-        trigger = AttemptTrigger.LOSE if outcome is None else AttemptTrigger.COMPLETE
+        trigger = (AttemptTrigger.COMPLETE if outcome is not None and outcome.placed
+                   else AttemptTrigger.LOSE)
         values = _ending_values(attempt_id, outcome, trigger, now)
-        if dialer_refs and attempt_id in dialer_refs:
-            values["dialer_ref"] = dialer_refs[attempt_id]
         groups.setdefault((trigger, frozenset(values)), []).append(values)
     ended: list[Row] = []
     for (trigger, _), rows in groups.items():
@@ -82,32 +73,13 @@ def _ending_values(
 ) -> dict[str, Any]:
     values: dict[str, Any] = {"id": attempt_id,
                               "status": attempt_state.target(trigger).value, "ended_at": now}
-    if outcome is not None:
+    if outcome is not None and not outcome.placed:
+        values["cause"] = NOT_PLACED_CAUSE
+    elif outcome is not None:
         values.update(a_answered=outcome.a_answered, b_answered=outcome.b_answered,
                       cause=outcome.cause.value if outcome.cause else None, cdr=outcome.cdr,
                       talk_seconds=outcome.talk_seconds)
     return values
-
-
-def take_calls_to_check(
-    conn: sa.Connection, now: datetime, again_at: datetime, limit: int
-) -> list[Row]:
-    """Dialing attempts whose dialer said to ask again by now, leased until ``again_at``:
-    two pollers at once never ask about the same call."""
-    due = (
-        sa.select(attempts.c.id)
-        .where(attempts.c.status == AttemptStatus.DIALING.value, attempts.c.check_at <= now)
-        .order_by(attempts.c.check_at).limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    stmt = (
-        attempts.update()
-        .where(attempts.c.id.in_(due.scalar_subquery()),
-               attempts.c.status == AttemptStatus.DIALING.value)
-        .values(check_at=again_at)
-        .returning(attempts.c.id, attempts.c.dialer_ref)
-    )
-    return list(conn.execute(stmt).all())
 
 
 MAX_RESEND_DOUBLINGS = 10
@@ -139,14 +111,14 @@ def take_unanswered_claims(
     return [int(i) for i in conn.execute(stmt).scalars()]
 
 
-def dialing_since(conn: sa.Connection, dialing_before: datetime, limit: int) -> list[Row]:
+def dialing_since(conn: sa.Connection, dialing_before: datetime, limit: int) -> list[int]:
     stmt = (
-        sa.select(attempts.c.id, attempts.c.dialer_ref)
+        sa.select(attempts.c.id)
         .where(attempts.c.status == AttemptStatus.DIALING.value,
                attempts.c.dialing_at < dialing_before)
         .limit(limit)
     )
-    return list(conn.execute(stmt).all())
+    return [int(i) for i in conn.execute(stmt).scalars()]
 
 
 def pacing_history(
@@ -189,6 +161,8 @@ def recent_answers(
         attempts.c.scheduler_id == scheduler_id,
         attempts.c.status.in_([s.value for s in attempt_state.FINAL]),
         attempts.c.ended_at.is_not(None),
+        # A try never placed rang nobody: it says nothing of the answer rate.
+        attempts.c.cause.is_distinct_from(NOT_PLACED_CAUSE),
     )
     if measure_from is not None:
         recent = recent.where(attempts.c.claimed_at >= measure_from)

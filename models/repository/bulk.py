@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,22 +39,40 @@ def update_each(
             if found is not None:
                 changed.append(found)
         return changed
-    given = _unnest(table, rows, [*keys, *columns])
+    given = _unnest(conn.dialect, table, rows, [*keys, *columns])
     stmt = (
         table.update().where(guard, *(table.c[k] == given.c[k] for k in keys))
-        .values({name: given.c[name] for name in columns}).returning(*returning)
+        .values({name: _as_column(table, given, name) for name in columns})
+        .returning(*returning)
     )
     return list(conn.execute(stmt).all())
 
 
+def _as_column(table: sa.Table, given: sa.TableValuedAlias, name: str) -> Any:
+    column_type = table.c[name].type
+    return sa.cast(given.c[name], column_type) if isinstance(column_type, sa.JSON) else (
+        given.c[name])
+
+
 def _unnest(
-    table: sa.Table, rows: Sequence[Mapping[str, Any]], names: Sequence[str]
+    dialect: sa.Dialect, table: sa.Table, rows: Sequence[Mapping[str, Any]],
+    names: Sequence[str],
 ) -> sa.TableValuedAlias:
     """The rows as a derived table: one array parameter per column, so the SQL text is the
-    same for any number of rows and psycopg prepares it once."""
-    arrays = [
-        sa.cast(sa.bindparam(f"each_{name}", [row[name] for row in rows]),
-                postgresql.ARRAY(table.c[name].type))
-        for name in names
-    ]
+    same for any number of rows and psycopg prepares it once. Each value goes through its
+    column's own bind processing first (naive UTC times, JSON text), which an array of a
+    type decorator would skip."""
+    arrays = []
+    for name in names:
+        column_type = table.c[name].type
+        values = [row[name] for row in rows]
+        process = column_type.bind_processor(dialect)
+        if isinstance(column_type, sa.JSON):
+            values = [None if v is None else json.dumps(v) for v in values]
+        elif process is not None:
+            values = [process(v) for v in values]
+        array_type = postgresql.ARRAY(
+            sa.Text if isinstance(column_type, sa.JSON) else column_type)
+        arrays.append(sa.cast(sa.bindparam(f"each_{name}", values, type_=sa.types.NullType()),
+                              array_type))
     return sa.func.unnest(*arrays).table_valued(*names).render_derived(name="given")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from models.repository import common
+from models.repository.attempts_repo import NOT_PLACED_CAUSE
 from models.tables import attempts, events, tasks
 
 
@@ -19,6 +20,7 @@ def tasks_by_status(conn: sa.Connection) -> dict[str, int]:
 def tries_by_outcome(conn: sa.Connection) -> dict[str, int]:
     """Ended tries: `connected`, `lost`, or the leg result that ended them (busy, ...)."""
     outcome = sa.case(
+        (attempts.c.cause == NOT_PLACED_CAUSE, NOT_PLACED_CAUSE),
         (attempts.c.status == "lost", "lost"),
         (attempts.c.b_answered.is_(True), "connected"),
         else_=sa.func.coalesce(attempts.c.cause, "unknown"),

@@ -3,6 +3,7 @@ was stored, column for column, whatever the text holds; concurrent adds never co
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from api import enqueue
 from models import clock, migrate, views
 from models.repository import task_store, tasks_repo
 from models.tables import tasks
-from models.validation import validate_tasks
+from models.validation import NewTask, validate_tasks
 from tests import support
 from tests.integration.test_core_flow import CLIENT_ID, new_scheduler
 
@@ -33,12 +34,23 @@ TASKS: list[dict[str, Any]] = [
 ]
 
 
+def as_new_tasks(raw: list[dict[str, Any]]) -> list[NewTask]:
+    """The rows as storage gets them. The awkward text goes round the validator, which now
+    refuses control characters in names: COPY must still store any text exactly."""
+    plain = [{k: v.replace(AWKWARD_TEXT, "awkward") if isinstance(v, str) else v
+              for k, v in task.items() if k != "callback_params"} for task in raw]
+    valid = validate_tasks(plain, 100)
+    return [dataclasses.replace(new, name=task.get("name"),
+                                callback_params=task.get("callback_params"))
+            for new, task in zip(valid, raw, strict=True)]
+
+
 def store(engine: sa.Engine, scheduler_id: int, raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     now = clock.now()
     with engine.begin() as conn:
         job_id = tasks_repo.insert_job(conn, CLIENT_ID, scheduler_id, len(raw), now)
         return task_store.store_tasks(conn, CLIENT_ID, scheduler_id, job_id,
-                                      validate_tasks(raw, 100), now)
+                                      as_new_tasks(raw), now)
 
 
 def read_back(engine: sa.Engine, ids: list[int]) -> list[dict[str, Any]]:
@@ -103,7 +115,7 @@ def test_a_failing_transaction_keeps_none_of_the_copied_rows(engine: sa.Engine) 
     with pytest.raises(RuntimeError), engine.begin() as conn:
         job_id = tasks_repo.insert_job(conn, CLIENT_ID, scheduler_id, 3, clock.now())
         task_store.store_tasks(conn, CLIENT_ID, scheduler_id, job_id,
-                               validate_tasks(TASKS, 100), clock.now())
+                               as_new_tasks(TASKS), clock.now())
         raise RuntimeError("something after the copy failed")
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(tasks)).scalar_one() == 0

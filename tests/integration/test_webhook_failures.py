@@ -98,7 +98,7 @@ def test_any_exception_from_a_send_is_a_recorded_failed_try(
     config = settings.Settings(database_url=database_url, broker_url="memory://",
                                webhook_retry_base_s=60, webhook_max_attempts=2)
     sender = RaisingSender()
-    rt = runtime.Runtime(config, engine, SimDialer(Scenario()), sender)
+    rt = runtime.Runtime(config, engine, SimDialer(engine, Scenario()), sender)
     send_once(rt)
     (first,) = event_rows(engine)
     assert (first.delivery_status, first.delivery_attempts) == ("pending", 1)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,15 +8,16 @@ from typing import Any
 import pytest
 
 from models.outcome import CallOutcome, Leg, LegResult
-from worker.dialers.base import DialRequest
-from worker.dialers.sim import Scenario, SimDialer
+from worker.dialers import sim
+from worker.dialers.base import DialRequest, QueuedCall
+from worker.dialers.sim import Scenario
 
 NOW = datetime(2026, 1, 1, 10, 0, 0, tzinfo=UTC)
 A1 = "+15550000001"
 A2 = "+15550000011"
 A3 = "+15550000021"
 B = "+15550000002"
-LOG_KEYS = {"attempt_id", "task_id", "attempt_no", "leg", "number", "time"}
+CALL_UUID = "0d1c8a53-5ab1-4c36-9b1f-5f8f3f1f2c11"
 
 
 def _write(path: Path, **raw: Any) -> Path:
@@ -30,25 +30,19 @@ def _scenario(tmp_path: Path, **raw: Any) -> Scenario:
     return Scenario.load(_write(tmp_path / "scenario.json", **raw))
 
 
-def _request(
+def _call(
     a_numbers: tuple[str, ...] = (A1,), b_number: str = B, attempt_no: int = 1
-) -> DialRequest:
-    return DialRequest(
+) -> QueuedCall:
+    return QueuedCall(CALL_UUID, DialRequest(
         attempt_id=11, task_id=22, attempt_no=attempt_no, a_numbers=a_numbers, b_number=b_number
-    )
+    ))
 
 
-def _log_lines(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def _dial(dialer: SimDialer, request: DialRequest, at: datetime = NOW) -> CallOutcome:
-    placed = dialer.originate(request, at)
-    outcome = dialer.poll(placed.ref, placed.check_at)
-    assert outcome is not None
-    return outcome
+def _fate(scenario: Scenario, call: QueuedCall | None = None) -> tuple[CallOutcome, datetime,
+                                                                       list[sim.Dial]]:
+    fate, dials = sim.fate(scenario, call or _call(), NOW)
+    assert fate.attempt_id == 11
+    return fate.outcome, fate.ends_at, dials
 
 
 # Scenario ----------------------------------------------------------------------------
@@ -110,88 +104,51 @@ def test_result_empty_list_falls_back_to_default(tmp_path: Path) -> None:
     assert scenario.result(A1, 1) is LegResult.BUSY
 
 
-# Timing ------------------------------------------------------------------------------
+# Timing: when the outcome is known --------------------------------------------------
 
 
 def test_zero_ring_outcome_known_at_once(tmp_path: Path) -> None:
-    dialer = SimDialer(_scenario(tmp_path, ring_seconds=0, talk_seconds=0))
-    placed = dialer.originate(_request(), NOW)
-    assert placed.check_at == NOW
-    outcome = dialer.poll(placed.ref, NOW)
-    assert outcome is not None
+    outcome, ends_at, _ = _fate(_scenario(tmp_path, ring_seconds=0, talk_seconds=0))
+    assert ends_at == NOW
     assert outcome.connected
 
 
 def test_connected_call_ends_after_both_rings_and_talk(tmp_path: Path) -> None:
     ring, talk = 5, 10
-    dialer = SimDialer(_scenario(tmp_path, ring_seconds=ring, talk_seconds=talk))
-    placed = dialer.originate(_request(), NOW)
-    ends_at = NOW + timedelta(seconds=ring + ring + talk)  # A ring + B ring + talk
-    assert ends_at == NOW + timedelta(seconds=20)
-    assert placed.check_at == ends_at
-    assert dialer.poll(placed.ref, NOW) is None
-    assert dialer.poll(placed.ref, NOW + timedelta(seconds=4)) is None
-    assert dialer.poll(placed.ref, ends_at - timedelta(microseconds=1)) is None
-    outcome = dialer.poll(placed.ref, ends_at)
-    assert outcome is not None
+    outcome, ends_at, _ = _fate(_scenario(tmp_path, ring_seconds=ring, talk_seconds=talk))
+    assert ends_at == NOW + timedelta(seconds=20)  # A ring + B ring + talk
     assert outcome.connected
     assert outcome.talk_seconds == talk
-    assert dialer.poll(placed.ref, ends_at + timedelta(hours=1)) == outcome
 
 
 def test_unanswered_a_leg_ends_after_one_ring(tmp_path: Path) -> None:
-    ring, talk = 5, 10
-    dialer = SimDialer(
-        _scenario(tmp_path, ring_seconds=ring, talk_seconds=talk, numbers={A1: ["no_answer"]})
-    )
-    placed = dialer.originate(_request(), NOW)
-    assert placed.check_at == NOW + timedelta(seconds=ring)
-    assert dialer.poll(placed.ref, NOW + timedelta(seconds=4)) is None
-    outcome = dialer.poll(placed.ref, NOW + timedelta(seconds=ring))
-    assert outcome is not None
+    outcome, ends_at, _ = _fate(_scenario(tmp_path, ring_seconds=5, talk_seconds=10,
+                                          numbers={A1: ["no_answer"]}))
+    assert ends_at == NOW + timedelta(seconds=5)
     assert not outcome.a_answered
     assert outcome.talk_seconds == 0
 
 
 def test_unanswered_b_leg_ends_after_two_rings(tmp_path: Path) -> None:
-    ring, talk = 5, 10
-    dialer = SimDialer(
-        _scenario(tmp_path, ring_seconds=ring, talk_seconds=talk, numbers={B: ["busy"]})
-    )
-    placed = dialer.originate(_request(), NOW)
-    assert placed.check_at == NOW + timedelta(seconds=ring + ring)
-
-
-def test_poll_none_is_none(tmp_path: Path) -> None:
-    dialer = SimDialer(_scenario(tmp_path))
-    assert dialer.poll(None, NOW) is None
+    _, ends_at, _ = _fate(_scenario(tmp_path, ring_seconds=5, talk_seconds=10,
+                                    numbers={B: ["busy"]}))
+    assert ends_at == NOW + timedelta(seconds=10)
 
 
 # A leg -------------------------------------------------------------------------------
 
 
-def test_first_answering_a_number_wins_and_all_are_logged(tmp_path: Path) -> None:
-    log = tmp_path / "dial.log"
-    dialer = SimDialer(
-        _scenario(tmp_path, numbers={A1: ["busy"], A2: ["answer"], A3: ["answer"]}), log
-    )
-    outcome = _dial(dialer, _request(a_numbers=(A1, A2, A3)))
+def test_first_answering_a_number_wins_and_all_are_rung(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, numbers={A1: ["busy"], A2: ["answer"], A3: ["answer"]})
+    outcome, _, dials = _fate(scenario, _call(a_numbers=(A1, A2, A3)))
     assert outcome.connected
-    lines = _log_lines(log)
-    assert [(line["leg"], line["number"]) for line in lines] == [
-        ("A", A1),
-        ("A", A2),
-        ("A", A3),
-        ("B", B),
-    ]
+    assert [(d.leg, d.number) for d in dials] == [
+        (Leg.A, A1), (Leg.A, A2), (Leg.A, A3), (Leg.B, B)]
 
 
 def test_no_a_number_answers(tmp_path: Path) -> None:
-    log = tmp_path / "dial.log"
-    dialer = SimDialer(
-        _scenario(tmp_path, numbers={A1: ["no_answer"], A2: ["busy"], A3: ["rejected"]}), log
-    )
-    outcome = _dial(dialer, _request(a_numbers=(A1, A2, A3)))
+    scenario = _scenario(tmp_path, numbers={A1: ["no_answer"], A2: ["busy"], A3: ["rejected"]})
+    outcome, _, dials = _fate(scenario, _call(a_numbers=(A1, A2, A3)))
     assert not outcome.a_answered
     assert not outcome.b_answered
     assert not outcome.connected
@@ -199,16 +156,14 @@ def test_no_a_number_answers(tmp_path: Path) -> None:
     assert outcome.cause is LegResult.NO_ANSWER
     assert outcome.failed_number == A1
     assert outcome.cdr is None
-    lines = _log_lines(log)
-    assert [line["number"] for line in lines] == [A1, A2, A3]
-    assert {line["leg"] for line in lines} == {"A"}
-    assert B not in {line["number"] for line in lines}
+    assert [d.number for d in dials] == [A1, A2, A3]
+    assert {d.leg for d in dials} == {Leg.A}
 
 
 def test_a_result_follows_attempt_no(tmp_path: Path) -> None:
-    dialer = SimDialer(_scenario(tmp_path, numbers={A1: ["busy", "answer"]}))
-    first = _dial(dialer, _request(attempt_no=1))
-    second = _dial(dialer, _request(attempt_no=2))
+    scenario = _scenario(tmp_path, numbers={A1: ["busy", "answer"]})
+    first, _, _ = _fate(scenario, _call(attempt_no=1))
+    second, _, _ = _fate(scenario, _call(attempt_no=2))
     assert first.cause is LegResult.BUSY
     assert second.connected
 
@@ -217,8 +172,7 @@ def test_a_result_follows_attempt_no(tmp_path: Path) -> None:
 
 
 def test_b_busy_fails_on_b(tmp_path: Path) -> None:
-    dialer = SimDialer(_scenario(tmp_path, numbers={B: ["busy"]}))
-    outcome = _dial(dialer, _request())
+    outcome, _, _ = _fate(_scenario(tmp_path, numbers={B: ["busy"]}))
     assert outcome.a_answered
     assert not outcome.b_answered
     assert not outcome.connected
@@ -229,55 +183,21 @@ def test_b_busy_fails_on_b(tmp_path: Path) -> None:
     assert outcome.describe() == f"B leg busy ({B})"
 
 
-def test_connected_has_uuid_cdr_unique_per_call(tmp_path: Path) -> None:
-    dialer = SimDialer(_scenario(tmp_path))
-    first = _dial(dialer, _request())
-    second = _dial(dialer, _request())
-    assert first.connected
-    assert second.connected
-    assert first.failed_leg is None
-    assert first.cause is None
-    assert isinstance(first.cdr, str)
-    assert isinstance(second.cdr, str)
-    assert str(uuid.UUID(first.cdr)) == first.cdr
-    assert str(uuid.UUID(second.cdr)) == second.cdr
-    assert first.cdr != second.cdr
+def test_a_connected_calls_cdr_is_the_calls_own_id(tmp_path: Path) -> None:
+    outcome, _, _ = _fate(_scenario(tmp_path))
+    assert outcome.connected
+    assert outcome.failed_leg is None and outcome.cause is None
+    assert outcome.cdr == CALL_UUID
 
 
-# Dial log ----------------------------------------------------------------------------
+def test_b_is_rung_once_a_answered(tmp_path: Path) -> None:
+    _, _, dials = _fate(_scenario(tmp_path, ring_seconds=5), _call(a_numbers=(A1, A2)))
+    assert [(d.leg, d.number, d.at) for d in dials] == [
+        (Leg.A, A1, NOW), (Leg.A, A2, NOW), (Leg.B, B, NOW + timedelta(seconds=5))]
 
 
-def test_dial_log_has_one_json_line_per_number(tmp_path: Path) -> None:
-    ring = 5
-    log = tmp_path / "dial.log"
-    dialer = SimDialer(_scenario(tmp_path, ring_seconds=ring), log)
-    request = DialRequest(
-        attempt_id=101, task_id=202, attempt_no=3, a_numbers=(A1, A2), b_number=B
-    )
-    dialer.originate(request, NOW)
-    raw_lines = log.read_text().splitlines()
-    assert len(raw_lines) == 3
-    lines = [json.loads(line) for line in raw_lines]
-    for line in lines:
-        assert set(line) == LOG_KEYS
-        assert line["attempt_id"] == 101
-        assert line["task_id"] == 202
-        assert line["attempt_no"] == 3
-    assert lines[0] == {**lines[0], "leg": "A", "number": A1, "time": NOW.isoformat()}
-    assert lines[1] == {**lines[1], "leg": "A", "number": A2, "time": NOW.isoformat()}
-    b_time = (NOW + timedelta(seconds=ring)).isoformat()
-    assert lines[2] == {**lines[2], "leg": "B", "number": B, "time": b_time}
-
-
-def test_dial_log_appends_across_calls(tmp_path: Path) -> None:
-    log = tmp_path / "dial.log"
-    dialer = SimDialer(_scenario(tmp_path), log)
-    dialer.originate(_request(), NOW)
-    dialer.originate(_request(attempt_no=2), NOW)
-    assert [line["attempt_no"] for line in _log_lines(log)] == [1, 1, 2, 2]
-
-
-def test_no_dial_log_writes_nothing(tmp_path: Path) -> None:
-    dialer = SimDialer(_scenario(tmp_path))
-    _dial(dialer, _request())
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.json"]
+def test_outcomes_survive_their_json_form() -> None:
+    for outcome in (CallOutcome(True, True, cdr="x", talk_seconds=3.5),
+                    CallOutcome(True, False, Leg.B, LegResult.BUSY, B),
+                    CallOutcome(False, False, placed=False)):
+        assert CallOutcome.from_json(json.loads(json.dumps(outcome.to_json()))) == outcome

@@ -1,12 +1,15 @@
-"""The dialer port: originate a call and, later, learn how it went."""
+"""The dialer port: start the calls that tries handed over. Each try's call is written to
+the calls table in the try's own transaction (models.repository.calls_repo); a dialer takes
+it from there and writes its outcome back there, where completion collects it. So a call
+placed by a worker that died is collected like any other, and one never placed is seen to
+be still `queued`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Protocol
-
-from models.outcome import CallOutcome
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -19,21 +22,28 @@ class DialRequest:
     b_number: str
     caller_id_number: str | None = None
     caller_id_name: str | None = None
+    extension_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> DialRequest:
+        return cls(**{**raw, "a_numbers": tuple(raw["a_numbers"])})
 
 
 @dataclass(frozen=True)
-class PlacedCall:
-    """The network accepted the call: ``ref`` names it, ask about it again at ``check_at``."""
+class QueuedCall:
+    """A try's call as the calls table holds it, waiting for its dialer."""
 
-    ref: str
-    check_at: datetime
+    uuid: str  # the call's public id (a connected call's cdr)
+    request: DialRequest
 
 
 class Dialer(Protocol):
-    def originate(self, request: DialRequest, now: datetime) -> PlacedCall:
-        """Start the call and return at once; the call rings and talks without us."""
-        ...
+    name: str  # stored with each call: which dialer places it
 
-    def poll(self, ref: str | None, now: datetime) -> CallOutcome | None:
-        """The call's outcome once it has ended; None while it goes on or if unknown."""
+    def originate(self, calls: Sequence[QueuedCall], now: datetime) -> None:
+        """Start the calls, already queued and committed, and return at once; they ring and
+        talk without us. Safe to call twice: a call is placed only from `queued`."""
         ...

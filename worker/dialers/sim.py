@@ -2,9 +2,8 @@
 
 ``{"default": "answer", "numbers": {"+15550000001": ["busy", "no_answer", "answer"]},
 "ring_seconds": 0, "talk_seconds": 0, "originate_seconds": 0}``: a number's outcome on try N
-is the list's N-th entry (the last repeats). The call's fate is fixed when it is placed and
-told when it has ended, so ringing and talking hold no worker; ``originate_seconds`` is how
-long the network takes to accept a call, for tests that kill a worker mid-dial.
+is the list's N-th entry (the last repeats). ``originate_seconds`` is how long the network
+takes to accept a call, for tests that kill a worker mid-dial.
 """
 
 from __future__ import annotations
@@ -12,14 +11,17 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from models.outcome import CallOutcome, Leg, LegResult
-from worker.dialers.base import DialRequest, PlacedCall
+from models.repository import calls_repo
+from worker.dialers.base import DialRequest, QueuedCall
 
 
 @dataclass(frozen=True)
@@ -61,77 +63,73 @@ class Scenario:
         return outcomes[min(attempt_no, len(outcomes)) - 1]
 
 
+@dataclass(frozen=True)
+class Dial:
+    """One number the simulated network rang, for the dial log."""
+
+    leg: Leg
+    number: str
+    at: datetime
+
+
+def fate(scenario: Scenario, call: QueuedCall, now: datetime) -> tuple[calls_repo.Fate,
+                                                                          list[Dial]]:
+    """What becomes of ``call`` placed at ``now``, and the numbers rung: pure. Every A
+    number rings at once; the first to answer wins and B rings after a ring time."""
+    request = call.request
+    ring = timedelta(seconds=scenario.ring_seconds)
+    a_results = [(n, scenario.result(n, request.attempt_no)) for n in request.a_numbers]
+    dials = [Dial(Leg.A, number, now) for number, _ in a_results]
+    answered = [n for n, r in a_results if r is LegResult.ANSWER]
+    if not answered:
+        number, cause = a_results[0]
+        outcome = CallOutcome(False, False, Leg.A, cause, number)
+        return calls_repo.Fate(request.attempt_id, outcome, now + ring), dials
+    dials.append(Dial(Leg.B, request.b_number, now + ring))
+    b_result = scenario.result(request.b_number, request.attempt_no)
+    ends_at = now + ring + ring
+    if b_result is not LegResult.ANSWER:
+        outcome = CallOutcome(True, False, Leg.B, b_result, request.b_number)
+    else:
+        outcome = CallOutcome(True, True, cdr=call.uuid, talk_seconds=scenario.talk_seconds)
+        ends_at += timedelta(seconds=scenario.talk_seconds)
+    return calls_repo.Fate(request.attempt_id, outcome, ends_at), dials
+
+
 class SimDialer:
-    def __init__(self, scenario: Scenario, dial_log: Path | None = None) -> None:
+    """The simulated network: a call's fate is fixed when it is placed and written to its
+    call at once, to be collected when it has ended; ringing and talking hold no worker."""
+
+    name = "sim"
+
+    def __init__(self, engine: sa.Engine, scenario: Scenario,
+                 dial_log: Path | None = None) -> None:
+        self.engine = engine
         self.scenario = scenario
         self.dial_log = dial_log
 
-    def originate(self, request: DialRequest, now: datetime) -> PlacedCall:
-        ring = timedelta(seconds=self.scenario.ring_seconds)
-        a_results = [(n, self.scenario.result(n, request.attempt_no)) for n in request.a_numbers]
-        for number, _ in a_results:
-            self._log(request, Leg.A, number, now)
-        if self.scenario.originate_seconds:
+    def originate(self, calls: Sequence[QueuedCall], now: datetime) -> None:
+        fates = {call.request.attempt_id: fate(self.scenario, call, now) for call in calls}
+        with self.engine.begin() as conn:
+            placed = calls_repo.place_with_fate(conn, [f for f, _ in fates.values()], now)
+        # Only calls still queued are placed: one the reaper abandoned rings nobody.
+        for call in calls:
+            if call.request.attempt_id in placed:
+                self._log(call.request, fates[call.request.attempt_id][1])
+        if placed and self.scenario.originate_seconds:
             time.sleep(self.scenario.originate_seconds)  # the network is slow to accept
-        outcome = self._outcome(request, a_results, now + ring)
-        ends_at = now + ring
-        if outcome.a_answered:
-            ends_at += ring + timedelta(seconds=outcome.talk_seconds)
-        ref = json.dumps({"ends_at": ends_at.isoformat(), "outcome": _outcome_json(outcome)})
-        return PlacedCall(ref=ref, check_at=ends_at)
 
-    def poll(self, ref: str | None, now: datetime) -> CallOutcome | None:
-        if ref is None:
-            return None  # the network never confirmed the call: nothing to learn
-        call = json.loads(ref)
-        if now < datetime.fromisoformat(call["ends_at"]):
-            return None
-        return _outcome_from_json(call["outcome"])
-
-    def _outcome(
-        self, request: DialRequest, a_results: list[tuple[str, LegResult]], a_answered_at: datetime
-    ) -> CallOutcome:
-        answered = [n for n, r in a_results if r is LegResult.ANSWER]
-        if not answered:
-            number, cause = a_results[0]
-            return CallOutcome(False, False, Leg.A, cause, number)
-        self._log(request, Leg.B, request.b_number, a_answered_at)
-        b_result = self.scenario.result(request.b_number, request.attempt_no)
-        if b_result is not LegResult.ANSWER:
-            return CallOutcome(True, False, Leg.B, b_result, request.b_number)
-        return CallOutcome(
-            True, True, cdr=str(uuid.uuid4()), talk_seconds=self.scenario.talk_seconds
-        )
-
-    def _log(self, request: DialRequest, leg: Leg, number: str, at: datetime) -> None:
+    def _log(self, request: DialRequest, dials: Sequence[Dial]) -> None:
         if self.dial_log is None:
             return
-        line = json.dumps({
+        lines = "".join(json.dumps({
             "attempt_id": request.attempt_id, "task_id": request.task_id,
-            "attempt_no": request.attempt_no, "leg": leg.value, "number": number,
-            "time": at.isoformat(),
-        }) + "\n"
-        # One O_APPEND write per line keeps lines whole across worker processes.
+            "attempt_no": request.attempt_no, "leg": dial.leg.value, "number": dial.number,
+            "time": dial.at.isoformat(),
+        }) + "\n" for dial in dials)
+        # One O_APPEND write per call keeps lines whole across worker processes.
         fd = os.open(self.dial_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, line.encode())
+            os.write(fd, lines.encode())
         finally:
             os.close(fd)
-
-
-def _outcome_json(outcome: CallOutcome) -> dict[str, Any]:
-    return {
-        "a_answered": outcome.a_answered, "b_answered": outcome.b_answered,
-        "failed_leg": outcome.failed_leg, "cause": outcome.cause,
-        "failed_number": outcome.failed_number, "cdr": outcome.cdr,
-        "talk_seconds": outcome.talk_seconds,
-    }
-
-
-def _outcome_from_json(raw: dict[str, Any]) -> CallOutcome:
-    return CallOutcome(
-        a_answered=raw["a_answered"], b_answered=raw["b_answered"],
-        failed_leg=Leg(raw["failed_leg"]) if raw["failed_leg"] else None,
-        cause=LegResult(raw["cause"]) if raw["cause"] else None,
-        failed_number=raw["failed_number"], cdr=raw["cdr"], talk_seconds=raw["talk_seconds"],
-    )

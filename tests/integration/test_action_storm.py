@@ -1,0 +1,126 @@
+"""A storm of job actions while thousands of tasks are dispatched (issue 12): for a minute,
+pause, resume, cancel, restart and batch suspensions are fired at random jobs through the
+HTTP API, with real worker, beat and API processes. Afterwards every task is final or
+visibly waiting under a job that can run it, every job agrees with its tasks (status and
+counters), and no try was dialled twice."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+
+from models import job_state, task_state
+from models.job_state import JobStatus
+from models.tables import actions, jobs, schedulers, tasks
+from models.task_state import TaskStatus
+from tests import support
+from tests.integration.job_fixtures import Ops, OpsFactory, ops_factory
+from tests.integration.test_core_flow import CLIENT_ID
+
+__all__ = ["ops_factory"]
+JOBS, TASKS_PER_JOB = 20, 100
+STORM_S = 60.0
+ACTIONS = ("pause", "resume", "cancel", "restart", "suspend")
+# Calls ring and talk half a second each, at most 40 at once: the work outlasts the storm.
+SCENARIO = {"default": "answer", "ring_seconds": 0.5, "talk_seconds": 0.5,
+            "suffixes": {"1": ["busy", "answer"], "2": ["no_answer"], "3": ["rejected"]}}
+
+
+def fire(ops: Ops, rng: random.Random, job_ids: list[int]) -> Counter[str]:
+    answers: Counter[str] = Counter()
+    deadline = time.monotonic() + STORM_S
+    while time.monotonic() < deadline:
+        job_id, action = rng.choice(job_ids), rng.choice(ACTIONS)
+        if action == "suspend":
+            response = ops.http.post(f"/rest/isales/v1/openapi/campaigns/{CLIENT_ID}/callbatch"
+                                     f"/{ops.scheduler_id}/pause", json={"id": str(job_id)})
+            assert response.status_code == 200, response.text
+            answers[f"suspend {response.json()['resultCode']}"] += 1
+        else:
+            response = ops.act(job_id, action)
+            assert response.status_code in (204, 409), response.text
+            answers[f"{action} {response.status_code}"] += 1
+        ops.stack.check_alive()
+    return answers
+
+
+def settled(ops: Ops) -> bool:
+    """No action left to apply, no try running, nothing due that a job may dial."""
+    with ops.engine.connect() as conn:
+        pending = conn.execute(sa.select(sa.func.count()).select_from(actions).where(
+            actions.c.status == "pending")).scalar_one()
+        running = conn.execute(sa.select(sa.func.count()).select_from(tasks).where(
+            tasks.c.status == TaskStatus.EXECUTED.value)).scalar_one()
+        runnable = conn.execute(sa.select(sa.func.count()).select_from(tasks.join(jobs)).where(
+            tasks.c.status.in_(task_state.WAITING),
+            jobs.c.status.in_(job_state.DIALLABLE))).scalar_one()
+    return pending == 0 and running == 0 and runnable == 0
+
+
+def problems(ops: Ops) -> list[str]:
+    with ops.engine.connect() as conn:
+        scheduler_paused = conn.execute(sa.select(schedulers.c.paused_at).where(
+            schedulers.c.id == ops.scheduler_id)).scalar_one() is not None
+        job_rows = conn.execute(sa.select(jobs)).all()
+        by_job: dict[int, Counter[tuple[str, str | None]]] = {j.id: Counter() for j in job_rows}
+        for job_id, status, result, n in conn.execute(
+                sa.select(tasks.c.job_id, tasks.c.status, tasks.c.finish_result,
+                          sa.func.count()).group_by(tasks.c.job_id, tasks.c.status,
+                                                    tasks.c.finish_result)):
+            by_job[job_id][(status, result)] += n
+    found = []
+    for job in job_rows:
+        found += job_problems(job, by_job[job.id], scheduler_paused)
+    return found
+
+
+def job_problems(job: Any, counts: Counter[tuple[str, str | None]],
+                 scheduler_paused: bool) -> list[str]:
+    status = JobStatus(job.status)
+    statuses: Counter[str] = Counter()
+    for (task_status, _), n in counts.items():
+        statuses[task_status] += n
+    final = sum(n for s, n in statuses.items() if TaskStatus(s) in task_state.FINAL)
+    failed = sum(n for (s, r), n in counts.items() if s == "finished" and r == "failed")
+    waiting = sum(n for s, n in statuses.items() if TaskStatus(s) in task_state.WAITING)
+    paused = statuses.get(TaskStatus.PAUSED.value, 0)
+    found = []
+    if waiting and status not in job_state.DIALLABLE:
+        found.append(f"job {job.id} is {status}: {waiting} tasks wait under it, never dialled")
+    if paused and status is not JobStatus.PAUSED and not scheduler_paused:
+        found.append(f"job {job.id} is {status} with {paused} paused tasks")
+    expected_end = {JobStatus.COMPLETED: final == job.tasks_total and failed == 0,
+                    JobStatus.FAILED: final == job.tasks_total and failed > 0,
+                    JobStatus.CANCELLED: waiting == 0 and paused == 0}
+    if not expected_end.get(status, True):
+        found.append(f"job {job.id} is {status} but its tasks are {dict(statuses)}")
+    if status in job_state.DIALLABLE and final == job.tasks_total:
+        found.append(f"job {job.id} is {status} with every task final")
+    if (job.tasks_final, job.tasks_failed) != (final, failed):
+        found.append(f"job {job.id} counts {job.tasks_final}/{job.tasks_failed} final/failed, "
+                     f"its tasks {final}/{failed}")
+    return found
+
+
+def test_a_minute_of_random_job_actions_strands_nothing_and_dials_nothing_twice(
+    ops_factory: OpsFactory,
+) -> None:
+    ops = ops_factory(SCENARIO, action_sweep_after_s=2)
+    with ops.engine.begin() as conn:
+        conn.execute(schedulers.update().where(schedulers.c.id == ops.scheduler_id)
+                     .values(concurrent_task_limit=40))
+    job_ids = [ops.add_job([{"a_number": f"+1555{j:02d}{i:05d}", "b_number": "+15559990000",
+                             "try_count": 2, "try_again_pause": 1}
+                            for i in range(TASKS_PER_JOB)])[0] for j in range(JOBS)]
+    answers = fire(ops, random.Random(12), job_ids)
+    assert sum(answers.values()) > 1000, answers  # a storm, not a breeze
+    assert answers["restart 204"] and answers["pause 204"] and answers["suspend 0200000"]
+    ops.stack.wait_for(lambda: settled(ops), 180, "the jobs to settle after the storm")
+    assert problems(ops) == []
+    dials = Counter((d["task_id"], d["attempt_no"], d["leg"], d["number"])
+                    for d in support.read_dial_log(ops.stack.workdir / "dial.log"))
+    assert dials and max(dials.values()) == 1, [k for k, n in dials.items() if n > 1][:5]

@@ -74,11 +74,13 @@ def ops_factory(
 ) -> Iterator[OpsFactory]:
     started: list[tuple[support.ApiServer, httpx.Client]] = []
 
-    def build(scenario: dict[str, Any] | None = None, **settings: Any) -> Ops:
+    def build(scenario: dict[str, Any] | None = None, *,
+              api_overrides: dict[str, str] | None = None, **settings: Any) -> Ops:
+        """``api_overrides``: environment only the API process gets."""
         stack = stack_factory(scenario, **{"action_sweep_after_s": 2, **settings})
         stack.start_worker()
         stack.start_beat()
-        api = support.ApiServer.start(stack.env, tmp_path, "api")
+        api = support.ApiServer.start({**stack.env, **(api_overrides or {})}, tmp_path, "api")
         token = tokens.create_token(engine, CLIENT_ID, frozenset(Scope), clock.now())
         http = httpx.Client(base_url=api.base_url, timeout=30,
                             headers={"Authorization": f"Bearer {token}"})

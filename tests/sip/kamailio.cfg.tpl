@@ -4,7 +4,9 @@
 
 debug=2
 log_stderror=yes
-children=2
+# One UDP worker: two workers could forward back-to-back requests of one dialog (an ACK and
+# the re-INVITE right after it) out of order.
+children=1
 tcp_children=1
 auto_aliases=no
 dns=no

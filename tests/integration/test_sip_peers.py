@@ -168,6 +168,14 @@ def test_garbage_is_sent_before_a_proper_486(peers: SipPeers) -> None:
     assert "non SIP message discarded" in uac.errors()
 
 
+def test_a_call_that_breaks_flow_iii_fails_at_the_phone(peers: SipPeers) -> None:
+    # sipp's built-in UAC offers SDP in the INVITE and ACKs without a body.
+    phone = peers.uas("b_answer.xml", calls=1)
+    finish(peers.uac("uac", phone.address, NUMBER))
+    assert phone.wait(CALL_TIMEOUT_S) == 1
+    assert phone.stats().failed == 1 and "regexp" in phone.errors()
+
+
 def test_concurrent_calls_each_make_one_invite_transaction(peers: SipPeers) -> None:
     calls = 30
     uas, _ = call(peers, "a_answer.xml", "uac_a.xml", uac_pause_ms=300, calls=calls)

@@ -134,11 +134,7 @@ class Kamailio:
         self.config_path.write_text(render_config(self.port, self.routes, self.auth))
         argv = [binary, "-f", str(self.config_path), "-DD", "-E", "-Y", str(run_dir),
                 "-m", str(SHM_MB), "-M", str(PKG_MB)]
-        with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=self.workdir, start_new_session=True,
-            )
+        self.proc = net.spawn(argv, self.log_path, self.workdir)
         net.wait_until(self._answers_ping, READY_TIMEOUT_S, f"kamailio on {self.address}")
         return self
 

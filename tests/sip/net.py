@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import random
 import signal
@@ -81,6 +82,21 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
         if time.monotonic() >= deadline:
             raise PeerError(f"timed out after {timeout_s} s waiting for {what}")
         time.sleep(POLL_INTERVAL_S)
+
+
+def spawn(argv: list[str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """Starts a peer in its own session, output to log; it gets SIGTERM if this process dies
+    (PR_SET_PDEATHSIG), so that a killed test run leaves no peer behind."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
+            start_new_session=True, preexec_fn=_die_with_parent,
+        )
+
+
+def _die_with_parent() -> None:
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def stop_process(proc: subprocess.Popen[bytes], *, group: bool = False) -> int:

@@ -62,6 +62,8 @@ class Sipp:
         transport: str = "u1",
         extra_args: Sequence[str] = (),
     ) -> None:
+        # A name without .xml is one of sipp's built-in scenarios (-sn), e.g. "uac".
+        self.builtin = not str(scenario).endswith(".xml")
         self.scenario = Path(scenario) if Path(scenario).is_absolute() else SCENARIOS / scenario
         self.name = name or self.scenario.stem
         self.workdir = workdir
@@ -98,7 +100,8 @@ class Sipp:
     ) -> list[str]:
         # -bind_local and -ci keep every socket on 127.0.0.1 (sipp binds 0.0.0.0 otherwise);
         # -aa answers in-dialog OPTIONS/INFO/UPDATE/NOTIFY with 200 instead of failing the call.
-        argv = [require("sipp"), "-sf", str(self.scenario), "-i", net.HOST, "-bind_local",
+        source = ["-sn", self.scenario.name] if self.builtin else ["-sf", str(self.scenario)]
+        argv = [require("sipp"), *source, "-i", net.HOST, "-bind_local",
                 "-p", str(self.port), "-mp", str(self.media_port), "-cp", str(self.control_port),
                 "-ci", net.HOST, "-t", transport, "-nostdin", "-aa",
                 "-trace_msg", "-message_file", str(self.message_log),
@@ -116,11 +119,7 @@ class Sipp:
 
     def start(self) -> Sipp:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        with self.output_log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                self._argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                cwd=self.workdir, start_new_session=True,
-            )
+        self.proc = net.spawn(self._argv, self.output_log, self.workdir)
         # sipp writes its first statistics row when its traffic loop starts, after binding every
         # socket: from then on, datagrams sent to it wait in its socket until it reads them.
         net.wait_until(self._started, READY_TIMEOUT_S, f"sipp {self.name} on {self.address}")

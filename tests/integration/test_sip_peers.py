@@ -242,6 +242,17 @@ def test_cancel_and_retransmitted_200_through_kamailio(
     assert list(phone.invite_transactions().values()) == [1]
 
 
+def test_the_phone_hangs_up_through_kamailio(peers: SipPeers) -> None:
+    phone = peers.uas("a_answer_hangup.xml", calls=1, pause_ms=100)
+    trunk = peers.kamailio({"+1": phone.address})
+    uac = peers.uac("uac_a.xml", trunk.address, NUMBER, pause_ms=NEVER_MS)
+    finish(uac, phone)
+    (bye,) = picked(phone, "sent", "BYE")
+    assert bye.header("Route") == f"<sip:{trunk.address};lr;ftag={bye.to_tag}>"
+    (relayed,) = picked(uac, "received", "BYE")
+    assert via_hosts(relayed) == [trunk.address, phone.address]
+
+
 @pytest.mark.parametrize(
     ("user", "password", "statuses"),
     [("alice", "secret", [407, 100, 180, 200]), ("alice", "wrong", [407, 403]),

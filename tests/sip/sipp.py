@@ -39,6 +39,16 @@ class SippStats:
     unexpected: int
 
 
+_STATS_COLUMNS = {
+    "created": "TotalCallCreated",
+    "successful": "SuccessfulCall(C)",
+    "failed": "FailedCall(C)",
+    "current": "CurrentCall",
+    "retransmissions": "Retransmissions(C)",
+    "unexpected": "FailedUnexpectedMessage(C)",
+}
+
+
 class Sipp:
     """One sipp instance. A UAS when remote is None; a UAC sending to remote otherwise.
 
@@ -119,6 +129,8 @@ class Sipp:
 
     def start(self) -> Sipp:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        for stale in (self.stats_file, self.message_log, self.error_log):
+            stale.unlink(missing_ok=True)  # a restart must not look ready from the last run
         self.proc = net.spawn(self._argv, self.output_log, self.workdir)
         # sipp writes its first statistics row when its traffic loop starts, after binding every
         # socket: from then on, datagrams sent to it wait in its socket until it reads them.
@@ -194,20 +206,15 @@ class Sipp:
         """The last row of the statistics file: final after stop() or wait(), else at most
         one second old (-fd 1)."""
         try:
-            rows = list(csv.DictReader(self.stats_file.open(newline=""), delimiter=";"))
+            with self.stats_file.open(newline="") as rows:
+                # A row sipp is still writing lacks its last columns: take the last whole one.
+                whole = [row for row in csv.DictReader(rows, delimiter=";")
+                         if all(row.get(column) for column in _STATS_COLUMNS.values())]
         except FileNotFoundError:
-            rows = []
-        if not rows:
+            whole = []
+        if not whole:
             return SippStats(0, 0, 0, 0, 0, 0)
-        last = rows[-1]
-        return SippStats(
-            created=int(last["TotalCallCreated"]),
-            successful=int(last["SuccessfulCall(C)"]),
-            failed=int(last["FailedCall(C)"]),
-            current=int(last["CurrentCall"]),
-            retransmissions=int(last["Retransmissions(C)"]),
-            unexpected=int(last["FailedUnexpectedMessage(C)"]),
-        )
+        return SippStats(**{key: int(whole[-1][col]) for key, col in _STATS_COLUMNS.items()})
 
     def errors(self) -> str:
         """sipp's error log: unexpected messages and failed checks, for assertion messages."""

@@ -1,0 +1,1 @@
+"""SIP test peers (sipp, kamailio) for Ringback's call controller."""

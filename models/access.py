@@ -19,6 +19,8 @@ class Scope(StrEnum):
     JOBS_CONTROL = "jobs:control"
     JOBS_READ = "jobs:read"
     EVENTS_READ = "events:read"
+    ACCOUNTS_WRITE = "accounts:write"  # the SIP accounts calls are placed from
+    ACCOUNTS_READ = "accounts:read"
 
 
 DURATION_UNITS_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -27,9 +27,29 @@ class Settings(BaseSettings):
     # kombu's Redis transport redelivers unacked messages after this; place_call is guarded.
     broker_visibility_timeout_s: int = 3600
 
-    dialer: str = "sim"
+    dialer: str = "sim"  # sim, or sip (calls placed by `ringback sip` controllers)
     sim_scenario: Path | None = None
     sim_dial_log: Path | None = None
+
+    # The SIP call controller (`ringback sip`). Every INVITE goes to the trunk, a SIP URI
+    # (sip:host:port;transport=udp|tcp); the Request-URI is sip:<number>@<trunk host:port>.
+    sip_trunk: str | None = None
+    sip_listen: str = "0.0.0.0:5060"  # host:port the controller binds (UDP and TCP)
+    # The address put in Via and Contact; by default the listen address, or this host's
+    # address towards the trunk when listening on every address.
+    sip_advertise: str | None = None
+    sip_username: str | None = None  # the default account (tasks with no extension)
+    sip_password: str | None = None
+    sip_domain: str | None = None  # From host; the trunk's host when unset
+    sip_a_ring_timeout_s: float = 30.0
+    sip_b_ring_timeout_s: float = 45.0
+    sip_max_call_s: float = 3600.0
+    sip_t1_s: float = 0.5  # RFC 3261 T1; Timer B (no answer at all) is 64*T1
+    # Names this controller's calls, so a restarted one finds the calls it held; by default
+    # this host's name and the listen address.
+    sip_controller_id: str | None = None
+    # A controller silent this long is dead: another takes over (ends) the calls it held.
+    sip_controller_timeout_s: float = 15.0
 
     # An attempt still `claimed` this long after its message was sent is sent again.
     claimed_resend_after_s: float = 60.0

@@ -274,12 +274,64 @@ calls = sa.Table(
     sa.Column("ended_at", UtcDateTime, nullable=True),
     sa.Column("outcome", sa.JSON, nullable=True),
     sa.Column("collected_at", UtcDateTime, nullable=True),  # the try was ended from it
+    # The SIP controller holding the call (the SIP dialer's); null for the simulated one.
+    sa.Column("controller", sa.String(200), nullable=True),
     sa.Index("ix_calls_queued", "queued_at",
              postgresql_where=sa.text(f"status = '{CallStatus.QUEUED.value}'"),
              sqlite_where=sa.text(f"status = '{CallStatus.QUEUED.value}'")),
     sa.Index("ix_calls_to_collect", "ended_at",
              postgresql_where=sa.text("ended_at IS NOT NULL AND collected_at IS NULL"),
              sqlite_where=sa.text("ended_at IS NOT NULL AND collected_at IS NULL")),
+)
+
+# One row per INVITE the SIP controller sends for a call: written (and committed) before the
+# INVITE leaves, with the Call-ID derived from the try and the number UNIQUE, so a number
+# never gets a second INVITE transaction for one try, whatever restarts. The INVITE as
+# sent and, once the leg answered, its dialog let a restarted controller CANCEL or BYE it.
+call_legs = sa.Table(
+    "call_legs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("call_id", sa.ForeignKey("calls.id"), nullable=False, index=True),
+    sa.Column("leg", sa.String(1), nullable=False),  # A or B
+    sa.Column("position", sa.Integer, nullable=False),  # which A number; 0 for B
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("sip_call_id", sa.String(200), nullable=False, unique=True),
+    sa.Column("invite", sa.Text, nullable=False),
+    sa.Column("invite_at", UtcDateTime, nullable=False),
+    sa.Column("ringing_at", UtcDateTime, nullable=True),  # the first 18x
+    sa.Column("answered_at", UtcDateTime, nullable=True),
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+    sa.Column("status_code", sa.Integer, nullable=True),  # the final response to the INVITE
+    sa.Column("reason", sa.String(200), nullable=True),
+    sa.Column("hangup_by", sa.String(8), nullable=True),  # ringback or peer
+    sa.Column("dialog", sa.JSON, nullable=True),
+)
+
+# Running SIP controllers: each says it is alive; one silent too long is taken over.
+sip_controllers = sa.Table(
+    "sip_controllers",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("listen", sa.String(100), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("seen_at", UtcDateTime, nullable=False),
+)
+
+# The SIP account a call is placed from, chosen by the task's extension_id ("the extension
+# at the expense of which the call will be made"). The password is write-only in the API.
+sip_accounts = sa.Table(
+    "sip_accounts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("extension_id", sa.Integer, nullable=False),
+    sa.Column("username", sa.String(100), nullable=False),  # digest user, From user part
+    sa.Column("password", sa.String(200), nullable=False),
+    sa.Column("domain", sa.String(200), nullable=True),  # From host; the trunk's by default
+    sa.Column("trunk", sa.String(300), nullable=True),  # its own trunk URI, if any
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("client_id", "extension_id"),
 )
 
 # Operator actions (job control, record reschedules): written with the change the API

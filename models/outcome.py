@@ -35,6 +35,10 @@ class CallOutcome:
     # False: no number was dialled (the call was abandoned before any dialer took it);
     # such a try is made again and does not count towards try_count.
     placed: bool = True
+    # What the network said of the failed leg: its SIP status and reason phrase, or only a
+    # reason (no response at all, a failed re-INVITE ...).
+    code: int | None = None
+    reason: str | None = None
 
     @property
     def connected(self) -> bool:
@@ -47,7 +51,9 @@ class CallOutcome:
             return "A and B connected"
         cause = self.cause.value if self.cause else "unknown"
         number = f" ({self.failed_number})" if self.failed_number else ""
-        return f"{self.failed_leg or 'A'} leg {cause}{number}"
+        said = " ".join(str(part) for part in (self.code, self.reason) if part)
+        detail = f": {said}" if said else ""
+        return f"{self.failed_leg or 'A'} leg {cause}{detail}{number}"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +67,7 @@ class CallOutcome:
             failed_number=raw.get("failed_number"), cdr=raw.get("cdr"),
             talk_seconds=float(raw.get("talk_seconds") or 0.0),
             placed=bool(raw.get("placed", True)),
+            code=raw.get("code"), reason=raw.get("reason"),
         )
 
 

@@ -103,6 +103,12 @@ def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         flower_auth=args.flower_auth))
 
 
+def _cmd_sip(settings: Settings, _args: argparse.Namespace) -> int:
+    from sip import service
+
+    return service.main(settings)
+
+
 def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from api import demo
 
@@ -174,6 +180,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--skip-bad", action="store_true",
                      help="store the good rows even when some are bad")
     imp.set_defaults(run=_cmd_import)
+    sub.add_parser("sip", help="run a SIP call controller (RINGBACK_DIALER=sip)").set_defaults(
+        run=_cmd_sip)
     serve = sub.add_parser("api", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

@@ -74,11 +74,14 @@ class CallFlow:
             leg.invited_at = now
         return [Invite(leg.key, leg.number) for leg in self.a_legs]
 
-    def on_provisional(self, key: str, now: float) -> list[Command]:
+    def on_provisional(self, key: str, now: float, *, ringing: bool = True) -> list[Command]:
+        """Any 1xx makes the leg cancellable; a 18x (``ringing``) also says it rings."""
         leg = self.leg(key)
+        if ringing and leg.ringing_at is None:
+            leg.ringing_at = now
         if leg.state is not S.INVITING:
             return []
-        leg.state, leg.ringing_at = S.RINGING, now
+        leg.state = S.RINGING
         if leg.cancel_when_ringing:
             return self._cancel(leg)
         return []

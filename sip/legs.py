@@ -14,7 +14,7 @@ COMPLETED_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"'
 
 class LegState(StrEnum):
     INVITING = "inviting"  # INVITE sent, nothing back yet: no CANCEL before a provisional
-    RINGING = "ringing"  # a provisional came (183 early media is ringing too)
+    RINGING = "ringing"  # a provisional came: it may be CANCELled (183 early media rings)
     ANSWERED = "answered"  # a 2xx: the leg has a dialog
     CANCELLING = "cancelling"  # CANCEL sent: its 487 (or a 200 that crossed it) will come
     ENDING = "ending"  # BYE sent

@@ -10,9 +10,10 @@ from typing import Any
 from celery import Celery, signals
 from kombu.entity import Queue
 
+from models import json_logs
 from models.settings import Settings
 from scheduler import beat
-from worker import logs, runtime
+from worker import runtime
 
 SQLITE_BROKER_BUSY_TIMEOUT_S = 30
 
@@ -90,7 +91,7 @@ def create_app() -> Celery:
 @signals.after_setup_task_logger.connect
 def _json_logs(logger: logging.Logger, **_: Any) -> None:
     if runtime.process_settings().log_format == "json":
-        logs.use_json(logger)
+        json_logs.use_json(logger)
 
 
 app = create_app()

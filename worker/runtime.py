@@ -12,6 +12,7 @@ from models import settings as settings_module
 from models.settings import Settings
 from worker.dialers.base import Dialer
 from worker.dialers.sim import Scenario, SimDialer
+from worker.dialers.sip import SipDialer
 from worker.webhook_senders import HttpWebhookSender, RecordingWebhookSender, WebhookSender
 
 
@@ -26,7 +27,9 @@ class Runtime:
 def build_dialer(settings: Settings, engine: sa.Engine) -> Dialer:
     if settings.dialer == "sim":
         return SimDialer(engine, Scenario.load(settings.sim_scenario), settings.sim_dial_log)
-    raise ValueError(f"RINGBACK_DIALER: unknown dialer {settings.dialer!r}; known: sim")
+    if settings.dialer == "sip":
+        return SipDialer(engine)
+    raise ValueError(f"RINGBACK_DIALER: unknown dialer {settings.dialer!r}; known: sim, sip")
 
 
 _settings: Settings | None = None

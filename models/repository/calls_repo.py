@@ -59,9 +59,10 @@ def place_with_fate(conn: sa.Connection, fates: Sequence[Fate], now: datetime) -
 
 def take_ended(
     conn: sa.Connection, now: datetime, limit: int, attempt_ids: Sequence[int] | None = None
-) -> list[tuple[int, CallOutcome]]:
+) -> list[tuple[int, CallOutcome | None]]:
     """Calls whose outcome is known by ``now`` and not yet collected, locked (SKIP LOCKED:
-    two collectors never take the same call); ``attempt_ids`` narrows them to a batch."""
+    two collectors never take the same call); ``attempt_ids`` narrows them to a batch. A
+    call its controller could only give up on (ended, no outcome) comes back as None."""
     stmt = (
         sa.select(calls.c.attempt_id, calls.c.outcome)
         .where(calls.c.ended_at <= now, calls.c.collected_at.is_(None))
@@ -69,13 +70,19 @@ def take_ended(
     )
     if attempt_ids is not None:
         stmt = stmt.where(calls.c.attempt_id.in_(attempt_ids))
-    return [(int(a), CallOutcome.from_json(o)) for a, o in conn.execute(stmt).all()]
+    return [(int(a), None if o is None else CallOutcome.from_json(o))
+            for a, o in conn.execute(stmt).all()]
 
 
 def mark_collected(conn: sa.Connection, attempt_ids: Sequence[int], now: datetime) -> None:
+    """The try was ended from the call; a simulated call that was only `placed` (its end
+    known in advance) is `ended` now too."""
     if attempt_ids:
         conn.execute(calls.update().where(calls.c.attempt_id.in_(attempt_ids))
-                     .values(collected_at=now, status=CallStatus.ENDED.value))
+                     .values(collected_at=now))
+        conn.execute(calls.update().where(calls.c.attempt_id.in_(attempt_ids),
+                                          calls.c.status == CallStatus.PLACED.value)
+                     .values(status=CallStatus.ENDED.value))
 
 
 def abandon_queued(conn: sa.Connection, queued_before: datetime, limit: int) -> list[int]:

@@ -1,4 +1,5 @@
-"""JSON log lines for worker and beat: one object a line, with a call's ids when it has them."""
+"""JSON log lines for worker, beat and the SIP controller: one object a line, with a call's ids
+when it has them."""
 
 from __future__ import annotations
 

@@ -1,0 +1,161 @@
+"""What the SIP controllers keep in PostgreSQL: the calls they take, a row per INVITE sent
+(written before it leaves), dialogs, outcomes, and who is alive."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+
+from models import call_state
+from models.call_state import CallStatus, CallTrigger
+from models.repository import bulk
+from models.repository.common import Row, insert_ignoring_conflicts
+from models.tables import call_legs, calls, sip_accounts, sip_controllers
+
+NOTIFY_CHANNEL = "ringback_calls"
+SIP_DIALER = "sip"
+
+
+@dataclass(frozen=True)
+class ClaimedCall:
+    id: int
+    attempt_id: int
+    uuid: str
+    client_id: int
+    request: dict[str, Any]
+
+
+def notify_queued(conn: sa.Connection) -> None:
+    """Wake the controllers (delivered when the caller's transaction commits)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+
+
+async def notifications(url: str) -> AsyncIterator[None]:
+    """Yields once per NOTIFY on the channel; ends when the connection is lost."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        async for _ in conn.notifies():
+            yield None
+
+
+def claim_queued(conn: sa.Connection, controller: str, now: datetime,
+                 limit: int) -> list[ClaimedCall]:
+    """queued → placed for up to ``limit`` SIP calls, held by ``controller``. SKIP LOCKED:
+    two controllers never take the same call."""
+    due = (
+        sa.select(calls.c.id)
+        .where(calls.c.status == CallStatus.QUEUED.value, calls.c.dialer == SIP_DIALER)
+        .order_by(calls.c.queued_at).limit(limit).with_for_update(skip_locked=True)
+    )
+    stmt = (
+        calls.update()
+        .where(calls.c.id.in_(due.scalar_subquery()),
+               calls.c.status.in_(call_state.allowed_from(CallTrigger.PLACE)))
+        .values(status=call_state.target(CallTrigger.PLACE).value, controller=controller,
+                placed_at=now)
+        .returning(calls.c.id, calls.c.attempt_id, calls.c.uuid, calls.c.client_id,
+                   calls.c.request)
+    )
+    return [ClaimedCall(int(r.id), int(r.attempt_id), str(r.uuid), int(r.client_id),
+                        dict(r.request)) for r in conn.execute(stmt).all()]
+
+
+def insert_leg(conn: sa.Connection, *, call_id: int, leg: str, position: int, number: str,
+               sip_call_id: str, invite: str, now: datetime) -> int | None:
+    """The INVITE about to be sent; None when one with this Call-ID was already written
+    (the fence: that number had its INVITE for this try, it gets no second one)."""
+    stmt = insert_ignoring_conflicts(conn, call_legs).values(
+        call_id=call_id, leg=leg, position=position, number=number, sip_call_id=sip_call_id,
+        invite=invite, invite_at=now).returning(call_legs.c.id)
+    found = conn.execute(stmt).scalar()
+    return None if found is None else int(found)
+
+
+def rewrite_invite(conn: sa.Connection, leg_id: int, invite: str) -> None:
+    """The same INVITE with credentials (a challenge answered): what a CANCEL must match."""
+    conn.execute(call_legs.update().where(call_legs.c.id == leg_id).values(invite=invite))
+
+
+def update_legs(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """What became of legs: each row has ``id`` and the same columns to set."""
+    by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_columns.setdefault(frozenset(row), []).append(row)
+    for group in by_columns.values():
+        bulk.update_each(conn, call_legs, group, sa.true(), [call_legs.c.id])
+
+
+def end_calls(conn: sa.Connection, endings: Sequence[tuple[int, dict[str, Any] | None]],
+              now: datetime) -> list[int]:
+    """placed → ended with the outcome, or → lost (None); guarded, so a call another
+    controller or the reaper ended meanwhile is left alone. Returns the calls ended here."""
+    ended: list[int] = []
+    for call_id, outcome in endings:
+        trigger = CallTrigger.END if outcome is not None else CallTrigger.LOSE
+        stmt = (calls.update()
+                .where(calls.c.id == call_id,
+                       calls.c.status.in_(call_state.allowed_from(trigger)))
+                .values(status=call_state.target(trigger).value, ended_at=now,
+                        outcome=outcome if outcome is not None else sa.null())
+                .returning(calls.c.id))
+        ended += [int(i) for i in conn.execute(stmt).scalars()]
+    return ended
+
+
+def heartbeat(conn: sa.Connection, controller: str, listen: str, now: datetime) -> None:
+    updated = conn.execute(sip_controllers.update().where(sip_controllers.c.id == controller)
+                           .values(seen_at=now, listen=listen)).rowcount
+    if not updated:
+        conn.execute(insert_ignoring_conflicts(conn, sip_controllers).values(
+            id=controller, listen=listen, started_at=now, seen_at=now))
+
+
+def silent_controllers(conn: sa.Connection, seen_before: datetime) -> list[str]:
+    stmt = sa.select(sip_controllers.c.id).where(sip_controllers.c.seen_at < seen_before)
+    return [str(i) for i in conn.execute(stmt).scalars()]
+
+
+def take_over(conn: sa.Connection, holders: Sequence[str], controller: str,
+              limit: int) -> list[Row]:
+    """Placed calls held by ``holders`` (a dead controller, or this one's previous life),
+    now held by ``controller``; guarded on the holder, so one controller takes each."""
+    held = (
+        sa.select(calls.c.id)
+        .where(calls.c.status == CallStatus.PLACED.value, calls.c.controller.in_(holders))
+        .limit(limit).with_for_update(skip_locked=True)
+    )
+    stmt = (calls.update()
+            .where(calls.c.id.in_(held.scalar_subquery()),
+                   calls.c.status == CallStatus.PLACED.value)
+            .values(controller=controller)
+            .returning(calls.c.id, calls.c.attempt_id, calls.c.uuid, calls.c.client_id,
+                       calls.c.request))
+    return list(conn.execute(stmt).all())
+
+
+def accounts_for(conn: sa.Connection, wanted: set[tuple[int, int]]
+                 ) -> dict[tuple[int, int], Row]:
+    """The SIP accounts of (client id, extension id) pairs, passwords included."""
+    if not wanted:
+        return {}
+    clients = {client for client, _ in wanted}
+    stmt = sa.select(sip_accounts).where(
+        sip_accounts.c.client_id.in_(clients),
+        sip_accounts.c.extension_id.in_({extension for _, extension in wanted}))
+    rows = conn.execute(stmt).all()
+    return {(int(r.client_id), int(r.extension_id)): r for r in rows
+            if (r.client_id, r.extension_id) in wanted}
+
+
+def legs_of(conn: sa.Connection, call_ids: Sequence[int]) -> list[Row]:
+    if not call_ids:
+        return []
+    stmt = sa.select(call_legs).where(call_legs.c.call_id.in_(call_ids)).order_by(
+        call_legs.c.id)
+    return list(conn.execute(stmt).all())

@@ -1,0 +1,406 @@
+"""The call controller: runs each held call's flow (sip.callflow) over the transaction layer
+(sip.endpoint), and keeps the calls table told. An INVITE leaves only once its leg row is
+committed; what becomes of a leg is written behind, in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from models import clock
+from models.outcome import CallOutcome, Leg, LegResult
+from models.repository import sip_repo
+from models.repository.sip_repo import ClaimedCall
+from sip import legs as cmd
+from sip.active import ActiveCall, CallRequest, LegRuntime, leg_call_id
+from sip.address import parse_uri
+from sip.builders import build_cancel, build_response
+from sip.callflow import CallFlow
+from sip.codec import Request, Response, serialize
+from sip.dialog import Dialog, DialogError, DialogKey, request_dialog_key, response_dialog_key
+from sip.digest import DigestError
+from sip.endpoint import Endpoint
+from sip.requests import ALLOW, Account, build_invite, with_credentials
+from sip.routing import Hop
+from sip.store import Store
+from sip.via import new_branch
+
+log = logging.getLogger(__name__)
+SDP = "application/sdp"
+# A finished call's dialogs are kept this long, to ACK a 2xx retransmitted after its end.
+LINGER_S = 32.0
+# An orphaned INVITE (sent by a dead controller) may still be answered within its ring time.
+ORPHAN_KEPT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    a_ring_timeout_s: float
+    b_ring_timeout_s: float
+    max_call_s: float
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a client transaction was for, so its news reaches the right leg."""
+
+    call: ActiveCall
+    leg: str
+    purpose: str  # invite, reinvite, cancel, bye, stray
+
+
+def token() -> str:
+    return secrets.token_hex(8)
+
+
+class Controller:
+    def __init__(self, store: Store, limits: Limits, via: tuple[str, int]) -> None:
+        self.store = store
+        self.limits = limits
+        self.via = via  # our address as Via and Contact say it
+        self.endpoint: Endpoint | None = None
+        self.calls: dict[int, ActiveCall] = {}
+        self.dialogs: dict[DialogKey, tuple[ActiveCall, str]] = {}
+        self.invites: dict[str, tuple[ActiveCall, str]] = {}  # by leg Call-ID, for forks
+        # INVITEs a dead controller sent, by Call-ID: their late answers are ended.
+        self.orphans: dict[str, Request] = {}
+        self.orphans_cancelled: set[str] = set()
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+
+    @property
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def _endpoint(self) -> Endpoint:
+        assert self.endpoint is not None
+        return self.endpoint
+
+    # -- calls -----------------------------------------------------------------------
+
+    def start_call(self, claimed: ClaimedCall, account: Account) -> None:
+        request = CallRequest.from_json(claimed.request)
+        flow = CallFlow(a_numbers=request.a_numbers, b_number=request.b_number,
+                        cdr=claimed.uuid, origin_id=claimed.attempt_id,
+                        a_ring_timeout_s=self.limits.a_ring_timeout_s,
+                        b_ring_timeout_s=self.limits.b_ring_timeout_s,
+                        max_call_s=self.limits.max_call_s)
+        call = ActiveCall(claimed, account, request.identity, flow)
+        self.calls[claimed.id] = call
+        self.execute(call, flow.start(self.now))
+
+    def execute(self, call: ActiveCall, commands: list[cmd.Command]) -> None:
+        for command in commands:
+            if isinstance(command, cmd.Invite):
+                self._invite(call, command)
+            elif isinstance(command, cmd.Cancel):
+                self._cancel(call, command)
+            elif isinstance(command, cmd.Ack):
+                self._ack(call, command)
+            elif isinstance(command, cmd.ReInvite | cmd.Bye):
+                self._in_dialog(call, command)
+            else:
+                self._finish(call, command.outcome)
+        self._arm(call)
+
+    def _arm(self, call: ActiveCall) -> None:
+        old = self._timers.pop(call.claimed.id, None)
+        if old is not None:
+            old.cancel()
+        deadline = call.flow.next_deadline()
+        if deadline is not None and not call.flow.finished:
+            self._timers[call.claimed.id] = asyncio.get_running_loop().call_at(
+                deadline, lambda: self.execute(call, call.flow.on_timer(self.now)))
+
+    # -- commands --------------------------------------------------------------------
+
+    def _invite(self, call: ActiveCall, command: cmd.Invite) -> None:
+        sip_call_id = leg_call_id(call.attempt_id, command.leg, command.number)
+        invite = build_invite(number=command.number, account=call.account,
+                              identity=call.identity, call_id=sip_call_id, from_tag=token(),
+                              branch=new_branch(token()), via_host=self.via[0],
+                              via_port=self.via[1])
+        leg = LegRuntime(command.leg, sip_call_id, invite)
+        call.legs[command.leg] = leg
+        self.invites[sip_call_id] = (call, command.leg)
+        asyncio.get_running_loop().create_task(self._write_then_send(call, leg, command))
+
+    async def _write_then_send(self, call: ActiveCall, leg: LegRuntime,
+                               command: cmd.Invite) -> None:
+        text = serialize(leg.invite).decode("utf-8", "replace")
+        try:
+            leg.row_id = await self.store.write(lambda conn: sip_repo.insert_leg(
+                conn, call_id=call.claimed.id, leg=command.leg[0],
+                position=int(command.leg[1:] or 0), number=command.number,
+                sip_call_id=leg.sip_call_id, invite=text, now=clock.now()))
+        except Exception:
+            log.exception("the INVITE of %s was not written, so it is not sent", leg.sip_call_id)
+            self._leg_final(call, leg.key, None, "not sent: the database refused its record")
+            return
+        if leg.row_id is None:  # written before: this number had its INVITE for this try
+            self._leg_final(call, leg.key, None, "not sent again: it was sent before")
+            return
+        leg.sent = True
+        self._endpoint().request(leg.invite, call.account.trunk.hop,
+                                 Context(call, leg.key, "invite"))
+
+    def _cancel(self, call: ActiveCall, command: cmd.Cancel) -> None:
+        leg = call.legs[command.leg]
+        if leg.sent:
+            self._endpoint().request(build_cancel(leg.invite, command.reason),
+                                     call.account.trunk.hop, Context(call, leg.key, "cancel"))
+
+    def _ack(self, call: ActiveCall, command: cmd.Ack) -> None:
+        leg = call.legs[command.leg]
+        if leg.dialog is None or leg.ack_cseq is None:
+            return
+        ack = leg.dialog.ack(leg.ack_cseq, branch=new_branch(token()), body=command.sdp or b"",
+                             content_type=SDP if command.sdp else None,
+                             extra_headers=leg.credentials())
+        leg.ack_cseq = None
+        self._endpoint().send(ack, leg.dialog.next_hop())
+
+    def _in_dialog(self, call: ActiveCall, command: cmd.ReInvite | cmd.Bye) -> None:
+        leg = call.legs[command.leg]
+        if leg.dialog is None:
+            self.execute(call, call.flow.on_bye_done(leg.key, self.now))
+            return
+        if isinstance(command, cmd.ReInvite):
+            request = leg.dialog.request("INVITE", branch=new_branch(token()),
+                                         body=command.sdp, content_type=SDP)
+            purpose = "reinvite"
+        else:
+            request = leg.dialog.request("BYE", branch=new_branch(token()))
+            purpose = "bye"
+        self._endpoint().request(request, leg.dialog.next_hop(),
+                                 Context(call, leg.key, purpose))
+
+    def _finish(self, call: ActiveCall, outcome: CallOutcome) -> None:
+        wall = clock.now()
+        legs = [_leg_row(call, leg, wall, self.now) for leg in call.flow.legs
+                if call.legs.get(leg.key)]
+        rows = [row for row in legs if row["id"] is not None]
+
+        def write(conn: Any) -> None:
+            sip_repo.update_legs(conn, rows)
+            sip_repo.end_calls(conn, [(call.claimed.id, outcome.to_json())], wall)
+
+        self.store.write_later(write)
+        self.calls.pop(call.claimed.id, None)
+        asyncio.get_running_loop().call_later(LINGER_S, self._forget, call)
+
+    def _forget(self, call: ActiveCall) -> None:
+        for leg in call.legs.values():
+            self.invites.pop(leg.sip_call_id, None)
+            if leg.dialog is not None:
+                self.dialogs.pop(leg.dialog.key, None)
+
+    def fail_unplaced(self, claimed: ClaimedCall, reason: str) -> None:
+        """A call that cannot be placed at all (no account): it ends before any INVITE."""
+        request = CallRequest.from_json(claimed.request)
+        outcome = CallOutcome(False, False, Leg.A, LegResult.FAILED, request.a_numbers[0],
+                              reason=reason)
+        self.store.write_later(lambda conn: sip_repo.end_calls(
+            conn, [(claimed.id, outcome.to_json())], clock.now()))
+
+    # -- what the transactions say -----------------------------------------------------
+
+    def on_response(self, context: object, response: Response) -> None:
+        if not isinstance(context, Context):
+            return  # a BYE or CANCEL of a call no longer held: nothing follows from it
+        call, key = context.call, context.leg
+        if context.purpose == "invite":
+            self._invite_response(call, call.legs[key], response)
+        elif context.purpose == "reinvite" and response.status >= 200:
+            self._reinvite_response(call, call.legs[key], response)
+        elif context.purpose == "bye" and response.status >= 200:
+            self.execute(call, call.flow.on_bye_done(key, self.now))
+
+    def on_timeout(self, context: object) -> None:
+        if not isinstance(context, Context):
+            return
+        call, key, flow = context.call, context.leg, context.call.flow
+        if context.purpose == "invite":
+            self._leg_final(call, key, None, "no response (Timer B)")
+        elif context.purpose == "reinvite":
+            self.execute(call, flow.on_reinvite_failed(key, None, "no response to the "
+                                                                  "re-INVITE", self.now))
+        elif context.purpose == "bye":
+            self.execute(call, flow.on_bye_done(key, self.now))
+
+    def _invite_response(self, call: ActiveCall, leg: LegRuntime, response: Response) -> None:
+        flow, now = call.flow, self.now
+        if response.status < 200:
+            ringing = response.status >= 180
+            if ringing and flow.leg(leg.key).ringing_at is None:
+                self._update(leg, ringing_at=clock.now())
+            self.execute(call, flow.on_provisional(leg.key, now, ringing=ringing))
+        elif response.status < 300:
+            self._answered(call, leg, response)
+        elif response.status in (401, 407) and self._answer_challenge(call, leg, response):
+            return
+        else:
+            self._leg_final(call, leg.key, response.status, response.reason)
+
+    def _answered(self, call: ActiveCall, leg: LegRuntime, response: Response) -> None:
+        try:
+            dialog = Dialog.from_response(leg.invite, response)
+        except DialogError as error:
+            log.warning("a 2xx for %s makes no dialog (%s)", leg.sip_call_id, error)
+            self._leg_final(call, leg.key, response.status, f"unusable 2xx: {error}")
+            return
+        leg.dialog, leg.ack_cseq = dialog, leg.invite.cseq[0]
+        self.dialogs[dialog.key] = (call, leg.key)
+        self._update(leg, answered_at=clock.now(), dialog=dialog.to_dict())
+        self.execute(call, call.flow.on_answer(leg.key, response.body, self.now))
+
+    def _answer_challenge(self, call: ActiveCall, leg: LegRuntime, challenge: Response) -> bool:
+        """Send the INVITE again with credentials, once per kind of challenge; False when
+        there are none to give (the challenge is then the leg's final answer)."""
+        account = call.account
+        if challenge.status in leg.answered_challenges or not account.username:
+            return False
+        try:
+            invite = with_credentials(leg.invite, challenge, username=account.username,
+                                      password=account.password or "",
+                                      branch=new_branch(token()), cnonce=token())
+        except DigestError as error:
+            log.warning("cannot answer the challenge for %s: %s", leg.sip_call_id, error)
+            return False
+        leg.invite = invite
+        leg.answered_challenges.add(challenge.status)
+        text = serialize(invite).decode("utf-8", "replace")
+        if leg.row_id is not None:
+            row_id = leg.row_id
+            self.store.write_later(lambda conn: sip_repo.rewrite_invite(conn, row_id, text))
+        self._endpoint().request(invite, account.trunk.hop, Context(call, leg.key, "invite"))
+        return True
+
+    def _reinvite_response(self, call: ActiveCall, leg: LegRuntime, response: Response) -> None:
+        flow = call.flow
+        if response.status >= 300:
+            self.execute(call, flow.on_reinvite_failed(leg.key, response.status,
+                                                       response.reason, self.now))
+            return
+        assert leg.dialog is not None
+        leg.dialog.refresh_target(response)
+        leg.ack_cseq = response.cseq[0]
+        self.execute(call, flow.on_reinvite_answer(leg.key, response.body, self.now))
+
+    def _leg_final(self, call: ActiveCall, key: str, code: int | None, reason: str | None) -> None:
+        leg = call.legs[key]
+        self._update(leg, status_code=code, reason=reason, ended_at=clock.now())
+        self.execute(call, call.flow.on_final(key, code, reason, self.now,
+                                              authenticated=leg.authenticated))
+
+    def on_stray_response(self, response: Response) -> None:
+        """A 2xx again after our ACK (it was lost): ACK again. A 2xx from another fork of
+        an INVITE, or for an INVITE a dead controller sent: ACK it and end it. A provisional
+        for such an INVITE: CANCEL it. Anything else of nobody's: dropped."""
+        if response.cseq[1] != "INVITE":
+            return
+        if response.status < 200:
+            self._cancel_orphan(response.call_id)
+            return
+        if response.status >= 300:
+            return
+        known = self.dialogs.get(response_dialog_key(response))
+        if known is not None:
+            dialog = known[0].legs[known[1]].dialog
+            ack = dialog.ack_for_retransmission(response) if dialog else None
+            if ack is not None and dialog is not None:
+                self._endpoint().send(ack, dialog.next_hop())
+            return
+        found = self.invites.get(response.call_id)
+        if found is not None:
+            self.end_stray(found[0].legs[found[1]].invite, response)
+        elif response.call_id in self.orphans:
+            self.end_stray(self.orphans[response.call_id], response)
+
+    def end_stray(self, invite: Request, response: Response) -> None:
+        """ACK a 2xx nobody wants (without media) and BYE its dialog."""
+        try:
+            dialog = Dialog.from_response(invite, response)
+        except DialogError:
+            return
+        self._endpoint().send(dialog.ack(invite.cseq[0], branch=new_branch(token())),
+                              dialog.next_hop())
+        bye = dialog.request("BYE", branch=new_branch(token()))
+        self._endpoint().request(bye, dialog.next_hop(), StrayContext())
+
+    def adopt_orphan(self, invite: Request, *, ringing: bool) -> None:
+        """An INVITE a dead controller sent and no call holds now: its phone must stop
+        ringing (CANCEL, possible once it rang) and a late answer is ended."""
+        self.orphans[invite.call_id] = invite
+        if ringing:
+            self._cancel_orphan(invite.call_id)
+        asyncio.get_running_loop().call_later(
+            ORPHAN_KEPT_S, lambda: self.orphans.pop(invite.call_id, None))
+
+    def _cancel_orphan(self, sip_call_id: str) -> None:
+        invite = self.orphans.get(sip_call_id)
+        if invite is not None and sip_call_id not in self.orphans_cancelled:
+            self.orphans_cancelled.add(sip_call_id)
+            self._endpoint().request(build_cancel(invite), _hop_of(invite), StrayContext())
+
+    def on_request(self, request: Request) -> Response | None:
+        known = self.dialogs.get(request_dialog_key(request))
+        if known is None:
+            return None
+        call, key = known
+        leg = call.legs[key]
+        assert leg.dialog is not None
+        if not leg.dialog.check_remote_cseq(request):
+            return build_response(request, 500, "Server Internal Error")
+        if request.method == "BYE":
+            self._update(leg, hangup_by="peer")
+            self.execute(call, call.flow.on_peer_bye(key, self.now))
+            return build_response(request, 200, "OK")
+        if request.method == "INVITE":
+            return self._peer_reinvite(call, leg, request)
+        if request.method in ("OPTIONS", "INFO", "NOTIFY", "CANCEL"):
+            return build_response(request, 200, "OK")
+        answer = build_response(request, 405, "Method Not Allowed")
+        answer.headers.add("Allow", ALLOW)
+        return answer
+
+    def _peer_reinvite(self, call: ActiveCall, leg: LegRuntime, request: Request) -> Response:
+        """A session refresh (or hold) from a phone: it gets the description it had."""
+        assert leg.dialog is not None
+        description = call.flow.sdp_for_peer(leg.key)
+        if description is None:
+            return build_response(request, 491, "Request Pending")
+        leg.dialog.refresh_target(request)
+        answer = build_response(request, 200, "OK")
+        if leg.dialog.local_contact:
+            answer.headers.add("Contact", leg.dialog.local_contact)
+        answer.headers.add("Content-Type", SDP)
+        answer.body = description
+        return answer
+
+    def _update(self, leg: LegRuntime, **fields: Any) -> None:
+        if leg.row_id is not None:
+            row = {"id": leg.row_id, **fields}
+            self.store.write_later(lambda conn: sip_repo.update_legs(conn, [row]))
+
+
+@dataclass(frozen=True)
+class StrayContext:
+    """A BYE for a dialog no call holds any more: its answer changes nothing."""
+
+
+def _leg_row(call: ActiveCall, leg: cmd.CallLeg, wall: datetime,
+             now: float) -> dict[str, Any]:
+    runtime = call.legs[leg.key]
+    ended = now if leg.ended_at is None else leg.ended_at
+    return {"id": runtime.row_id, "status_code": leg.code, "reason": leg.reason,
+            "hangup_by": leg.hangup_by, "ended_at": wall - timedelta(seconds=now - ended)}
+
+
+def _hop_of(invite: Request) -> Hop:
+    """Where an INVITE went: the host of its Request-URI (the trunk, for ours)."""
+    uri = parse_uri(invite.uri)
+    return Hop(uri.host, uri.port, (invite.top_via.transport or "UDP").upper())

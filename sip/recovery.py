@@ -1,0 +1,93 @@
+"""Calls a controller held when it died: taken over by its next life (same id) or by another
+controller once it has been silent too long. A call none of whose INVITEs went out is
+placed now. A call that had sent INVITEs is never sent again: its answered legs get a BYE
+from their saved dialogs, its ringing legs a CANCEL from their saved INVITEs, and the try
+ends (connected if both legs had answered, else lost)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from models import clock
+from models.outcome import CallOutcome
+from models.repository import sip_repo
+from models.repository.common import Row
+from models.repository.sip_repo import ClaimedCall
+from sip.codec import Request
+from sip.controller import Controller, StrayContext, token
+from sip.dialog import Dialog, DialogError
+from sip.grammar import ParseError
+from sip.message import parse
+from sip.via import new_branch
+
+log = logging.getLogger(__name__)
+TAKE_OVER_BATCH_MAX = 500
+
+
+def claimed(row: Row) -> ClaimedCall:
+    return ClaimedCall(int(row.id), int(row.attempt_id), str(row.uuid), int(row.client_id),
+                       dict(row.request))
+
+
+def end_call_from_saved_state(controller: Controller, call: ClaimedCall,
+                              legs: Sequence[Row], now: datetime) -> dict[str, Any] | None:
+    """End what the dead controller left of ``call``; the outcome to record (None: lost)."""
+    for leg in legs:
+        if leg.ended_at is not None or leg.status_code is not None:
+            continue
+        if leg.dialog is not None:
+            _bye(controller, leg)
+        else:
+            invite = _saved_invite(leg)
+            if invite is not None:
+                controller.adopt_orphan(invite, ringing=leg.ringing_at is not None)
+    answered = {leg.leg: leg.answered_at for leg in legs if leg.answered_at is not None}
+    if "A" in answered and "B" in answered:
+        talk_s = max(0.0, (now - max(answered.values())).total_seconds())
+        return CallOutcome(True, True, cdr=call.uuid, talk_seconds=talk_s).to_json()
+    return None
+
+
+def _bye(controller: Controller, leg: Row) -> None:
+    try:
+        dialog = Dialog.from_dict(leg.dialog)
+        request = dialog.request("BYE", branch=new_branch(token()))
+    except (DialogError, ParseError, ValueError) as error:
+        log.warning("the saved dialog of %s cannot be ended: %s", leg.sip_call_id, error)
+        return
+    assert controller.endpoint is not None
+    controller.endpoint.request(request, dialog.next_hop(), StrayContext())
+
+
+def _saved_invite(leg: Row) -> Request | None:
+    try:
+        invite = parse(str(leg.invite).encode())
+    except ParseError:
+        return None
+    return invite if isinstance(invite, Request) else None
+
+
+def ended_rows(legs: Sequence[Row], now: datetime) -> list[dict[str, Any]]:
+    """The legs the take-over ended: by us, now."""
+    return [{"id": leg.id, "ended_at": now, "hangup_by": "ringback"} for leg in legs
+            if leg.ended_at is None and leg.status_code is None]
+
+
+def split_unsent(rows: Sequence[Row], legs: Sequence[Row]
+                 ) -> tuple[list[ClaimedCall], list[tuple[ClaimedCall, list[Row]]]]:
+    """(calls that sent nothing, calls that sent INVITEs with their legs)."""
+    by_call: dict[int, list[Row]] = {}
+    for leg in legs:
+        by_call.setdefault(int(leg.call_id), []).append(leg)
+    unsent = [claimed(r) for r in rows if int(r.id) not in by_call]
+    sent = [(claimed(r), by_call[int(r.id)]) for r in rows if int(r.id) in by_call]
+    return unsent, sent
+
+
+def record_endings(conn: Any, endings: Sequence[tuple[int, dict[str, Any] | None]],
+                   leg_rows: Sequence[dict[str, Any]]) -> None:
+    sip_repo.update_legs(conn, leg_rows)
+    sip_repo.end_calls(conn, endings, clock.now())

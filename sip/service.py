@@ -1,0 +1,220 @@
+"""`ringback sip`: the call controller process. It takes queued SIP calls from PostgreSQL
+(woken by NOTIFY, and polling on SQLite), places them, says it is alive, and takes over the
+calls of a controller that went silent. SIGTERM stops it taking calls; it exits once the
+calls it holds have ended (a second SIGTERM, or SIGINT, exits at once: what it held is
+taken over by the next controller to start)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from models import clock, db, json_logs
+from models.repository import sip_repo
+from models.repository.sip_repo import ClaimedCall
+from models.settings import Settings
+from sip import recovery
+from sip.active import CallRequest
+from sip.codec import Message
+from sip.controller import Controller, Limits
+from sip.endpoint import Endpoint
+from sip.grammar import ParseError
+from sip.requests import Account, Trunk
+from sip.store import Store
+from sip.transaction_base import Timers
+from sip.transport import Address, Transport
+from sip.transport import Protocol as Wire
+
+log = logging.getLogger(__name__)
+CLAIM_BATCH_MAX = 200
+POLL_INTERVAL_S = 1.0
+SQLITE_POLL_INTERVAL_S = 0.2
+HEARTBEAT_INTERVAL_S = 2.0
+NOTIFY_RETRY_S = 2.0
+
+
+def controller_id(settings: Settings) -> str:
+    return settings.sip_controller_id or f"{socket.gethostname()}/{settings.sip_listen}"
+
+
+def listen_address(settings: Settings) -> tuple[str, int]:
+    host, _, port = settings.sip_listen.rpartition(":")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def advertised(settings: Settings, bound: tuple[str, int], trunk: Trunk) -> tuple[str, int]:
+    """The address peers reach us at: set, or bound, or (bound to every address) the one
+    this host uses towards the trunk."""
+    if settings.sip_advertise:
+        host, _, port = settings.sip_advertise.rpartition(":")
+        return host.strip("[]"), int(port)
+    if bound[0] not in ("0.0.0.0", "::"):
+        return bound
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect((trunk.host, trunk.port))
+        return str(probe.getsockname()[0]), bound[1]
+
+
+class Service:
+    def __init__(self, settings: Settings) -> None:
+        if not settings.sip_trunk:
+            raise ValueError("RINGBACK_SIP_TRUNK: the SIP URI of the trunk is required")
+        self.settings = settings
+        self.trunk = Trunk.parse(settings.sip_trunk)
+        self.me = controller_id(settings)
+        self.engine = db.create_engine(settings.database_url, pool_size=4)
+        self.store = Store(self.engine)
+        self.transport = Transport(self._receive)
+        self.controller = Controller(self.store, Limits(
+            settings.sip_a_ring_timeout_s, settings.sip_b_ring_timeout_s,
+            settings.sip_max_call_s), via=("0.0.0.0", 0))
+        self.endpoint = Endpoint(self.transport, Timers(t1=settings.sip_t1_s), self.controller)
+        self.controller.endpoint = self.endpoint
+        self.wake = asyncio.Event()
+        self.stopping = False
+        self.main_task: asyncio.Task[None] | None = None
+
+    def _receive(self, item: Message | ParseError | bytes, source: Address, wire: Wire) -> None:
+        self.endpoint.receive(item, source, wire)
+
+    async def run(self) -> None:
+        self.main_task = asyncio.current_task()
+        await self.transport.start(*listen_address(self.settings))
+        self.controller.via = advertised(self.settings, self.transport.address, self.trunk)
+        log.info("SIP controller %s listening on %s:%s (udp and tcp), trunk %s", self.me,
+                 *self.transport.address, self.settings.sip_trunk)
+        tasks = [asyncio.create_task(c) for c in (
+            self.store.run(), self._listen(), self._heartbeats())]
+        await self._heartbeat_and_take_over([self.me])
+        try:
+            await self._claim_until_stopped()
+            while self.controller.calls:
+                await asyncio.sleep(0.5)  # let the calls held end (a drain)
+            await self.store.drain()
+        finally:
+            for task in tasks:
+                task.cancel()
+            self.transport.close()
+            self.store.close()
+            self.engine.dispose()
+
+    def stop(self) -> None:
+        """Take no more calls; go once those held have ended. Asked twice: go now."""
+        if self.stopping:
+            self.stop_now()
+            return
+        self.stopping = True
+        self.wake.set()
+
+    def stop_now(self) -> None:
+        if self.main_task is not None:
+            self.main_task.cancel()
+
+    async def _claim_until_stopped(self) -> None:
+        interval = SQLITE_POLL_INTERVAL_S if self.settings.is_sqlite else POLL_INTERVAL_S
+        while not self.stopping:
+            batch = await self.store.write(lambda conn: sip_repo.claim_queued(
+                conn, self.me, clock.now(), CLAIM_BATCH_MAX))
+            await self._start(batch)
+            if len(batch) == CLAIM_BATCH_MAX:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), interval)
+            self.wake.clear()
+
+    async def _start(self, batch: list[ClaimedCall]) -> None:
+        if not batch:
+            return
+        requests = {c.id: CallRequest.from_json(c.request) for c in batch}
+        wanted = {(c.client_id, ext) for c in batch
+                  if (ext := requests[c.id].extension_id) is not None}
+        accounts = await self.store.read(lambda conn: sip_repo.accounts_for(conn, wanted))
+        for call in batch:
+            extension = requests[call.id].extension_id
+            if extension is None:
+                self.controller.start_call(call, self._default_account())
+            elif (row := accounts.get((call.client_id, extension))) is not None:
+                self.controller.start_call(call, self._account(row))
+            else:
+                self.controller.fail_unplaced(call, f"no SIP account for extension {extension}")
+
+    def _default_account(self) -> Account:
+        settings = self.settings
+        return Account(settings.sip_username, settings.sip_password,
+                       settings.sip_domain or self.trunk.host, self.trunk)
+
+    def _account(self, row: sa.Row[tuple[object, ...]]) -> Account:
+        trunk = Trunk.parse(str(row.trunk)) if row.trunk else self.trunk
+        domain = str(row.domain) if row.domain else self.settings.sip_domain or trunk.host
+        return Account(str(row.username), str(row.password), domain, trunk)
+
+    async def _listen(self) -> None:
+        """Wake the claimer on each NOTIFY (PostgreSQL); reconnect when the link drops."""
+        if self.settings.is_sqlite:
+            return
+        url = self.engine.url.set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        while True:
+            try:
+                async for _ in sip_repo.notifications(url):
+                    self.wake.set()
+            except Exception as error:
+                log.warning("listening for new calls failed (%s); polling meanwhile", error)
+            await asyncio.sleep(NOTIFY_RETRY_S)
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_INTERVAL_S)
+            try:
+                silent = await self.store.read(lambda conn: sip_repo.silent_controllers(
+                    conn, clock.now() - timedelta(seconds=self.settings.sip_controller_timeout_s)))
+                await self._heartbeat_and_take_over([s for s in silent if s != self.me])
+            except Exception:
+                log.exception("heartbeat or take-over failed; trying again")
+
+    async def _heartbeat_and_take_over(self, holders: list[str]) -> None:
+        host, port = self.transport.address
+        listen = f"{host}:{port}"
+        await self.store.write(lambda conn: sip_repo.heartbeat(conn, self.me, listen,
+                                                               clock.now()))
+        if not holders:
+            return
+        rows = await self.store.write(lambda conn: sip_repo.take_over(
+            conn, holders, self.me, recovery.TAKE_OVER_BATCH_MAX))
+        legs = await self.store.read(lambda conn: sip_repo.legs_of(conn, [r.id for r in rows]))
+        unsent, sent = recovery.split_unsent(rows, legs)
+        if rows:
+            log.info("took over %d calls of %s: %d to place, %d to end", len(rows),
+                     ", ".join(holders), len(unsent), len(sent))
+        await self._start(unsent)
+        now = clock.now()
+        endings = [(call.id, recovery.end_call_from_saved_state(self.controller, call, call_legs,
+                                                                now))
+                   for call, call_legs in sent]
+        leg_rows = [row for _, call_legs in sent for row in recovery.ended_rows(call_legs, now)]
+        if endings:
+            self.store.write_later(lambda conn: recovery.record_endings(conn, endings, leg_rows))
+
+
+async def serve(settings: Settings) -> None:
+    service = Service(settings)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, service.stop)
+    loop.add_signal_handler(signal.SIGINT, service.stop_now)
+    with contextlib.suppress(asyncio.CancelledError):
+        await service.run()
+
+
+def main(settings: Settings) -> int:
+    handler = logging.StreamHandler()
+    if settings.log_format == "json":
+        handler.setFormatter(json_logs.JsonFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    asyncio.run(serve(settings))
+    return 0

@@ -1,0 +1,131 @@
+"""UDP and TCP for the controller (asyncio). Bytes in and out, nothing else: a datagram is
+one message; a TCP stream is cut into messages by sip.framer. A peer that breaks framing
+loses its connection; nothing a peer sends can raise out of here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, cast
+
+from sip.framer import StreamFramer
+from sip.grammar import ParseError
+from sip.message import Message
+
+log = logging.getLogger(__name__)
+Protocol = Literal["udp", "tcp"]
+Address = tuple[str, int]
+# Handler of what arrives: a message, or what could not be read of one (logged, dropped).
+Receive = Callable[[Message | ParseError | bytes, Address, Protocol], None]
+TCP_CONNECT_TIMEOUT_S = 5.0
+TCP_READ_BYTES = 64 * 1024
+
+
+@dataclass
+class _Udp(asyncio.DatagramProtocol):
+    receive: Receive
+    transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # The selector loop's datagram transport does not derive from DatagramTransport.
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+        self.receive(data, (str(addr[0]), int(str(addr[1]))), "udp")
+
+    def error_received(self, exc: Exception) -> None:
+        # An ICMP port unreachable after a send, say: the transaction's timers handle it.
+        log.debug("UDP error: %s", exc)
+
+
+class Transport:
+    """One UDP socket (sent from and listened on, as peers answer to the source address)
+    and TCP: a listening socket, and one connection per peer address, opened on demand."""
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self._udp: _Udp | None = None
+        self._server: asyncio.Server | None = None
+        self._connections: dict[Address, asyncio.StreamWriter] = {}
+        self._connecting: dict[Address, asyncio.Task[asyncio.StreamWriter]] = {}
+        self.address: Address = ("0.0.0.0", 0)
+
+    async def start(self, host: str, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        _, protocol = await loop.create_datagram_endpoint(
+            lambda: _Udp(self.receive), local_addr=(host, port))
+        self._udp = protocol
+        assert protocol.transport is not None
+        bound = protocol.transport.get_extra_info("sockname")
+        self.address = (str(bound[0]), int(bound[1]))
+        # TCP on the same port, so a peer's in-dialog request over TCP finds us.
+        self._server = await asyncio.start_server(self._accepted, host, self.address[1])
+
+    def send(self, data: bytes, to: Address, protocol: Protocol) -> None:
+        if protocol == "udp":
+            assert self._udp is not None and self._udp.transport is not None
+            self._udp.transport.sendto(data, to)
+            return
+        writer = self._connections.get(to)
+        if writer is not None and not writer.is_closing():
+            writer.write(data)
+            return
+        asyncio.get_running_loop().create_task(self._send_when_connected(data, to))
+
+    async def _send_when_connected(self, data: bytes, to: Address) -> None:
+        try:
+            writer = await self._connect(to)
+        except (OSError, TimeoutError) as error:
+            # Like a lost datagram: the transaction times out and says so.
+            log.warning("cannot connect to %s:%s over TCP: %s", to[0], to[1], error)
+            return
+        writer.write(data)
+
+    async def _connect(self, to: Address) -> asyncio.StreamWriter:
+        pending = self._connecting.get(to)
+        if pending is None:
+            pending = asyncio.get_running_loop().create_task(self._open(to))
+            self._connecting[to] = pending
+            pending.add_done_callback(lambda _: self._connecting.pop(to, None))
+        return await pending
+
+    async def _open(self, to: Address) -> asyncio.StreamWriter:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(*to),
+                                                TCP_CONNECT_TIMEOUT_S)
+        self._connections[to] = writer
+        asyncio.get_running_loop().create_task(self._read(reader, writer, to))
+        return writer
+
+    async def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        address = (str(peer[0]), int(peer[1]))
+        self._connections.setdefault(address, writer)
+        await self._read(reader, writer, address)
+
+    async def _read(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                    address: Address) -> None:
+        framer = StreamFramer()
+        try:
+            while not framer.broken:
+                data = await reader.read(TCP_READ_BYTES)
+                if not data:
+                    break
+                for item in framer.feed(data):
+                    self.receive(item, address, "tcp")
+        except (OSError, ConnectionError) as error:
+            log.debug("TCP connection with %s:%s ended: %s", address[0], address[1], error)
+        finally:
+            if self._connections.get(address) is writer:
+                del self._connections[address]
+            writer.close()
+
+    def close(self) -> None:
+        if self._udp is not None and self._udp.transport is not None:
+            self._udp.transport.close()
+        if self._server is not None:
+            self._server.close()
+        for writer in self._connections.values():
+            writer.close()
+        self._connections.clear()

@@ -71,13 +71,15 @@ class Sipp:
         auth: tuple[str, str] | None = None,
         transport: str = "u1",
         extra_args: Sequence[str] = (),
+        port: int | None = None,
     ) -> None:
         # A name without .xml is one of sipp's built-in scenarios (-sn), e.g. "uac".
         self.builtin = not str(scenario).endswith(".xml")
         self.scenario = Path(scenario) if Path(scenario).is_absolute() else SCENARIOS / scenario
         self.name = name or self.scenario.stem
         self.workdir = workdir
-        self.port = net.free_port()
+        # A port given: this phone takes over from one that stopped there (a retry test).
+        self.port = port or net.free_port()
         self.media_port = net.free_media_block()
         self.control_port = net.free_port()
         self.proc: subprocess.Popen[bytes] | None = None

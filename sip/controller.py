@@ -331,11 +331,11 @@ class Controller:
         bye = dialog.request("BYE", branch=new_branch(token()))
         self._endpoint().request(bye, dialog.next_hop(), StrayContext())
 
-    def adopt_orphan(self, invite: Request, *, ringing: bool) -> None:
+    def adopt_orphan(self, invite: Request, *, cancel: bool) -> None:
         """An INVITE a dead controller sent and no call holds now: its phone must stop
-        ringing (CANCEL, possible once it rang) and a late answer is ended."""
+        ringing (a CANCEL now, or on its next provisional) and a late answer is ended."""
         self.orphans[invite.call_id] = invite
-        if ringing:
+        if cancel:
             self._cancel_orphan(invite.call_id)
         asyncio.get_running_loop().call_later(
             ORPHAN_KEPT_S, lambda: self.orphans.pop(invite.call_id, None))

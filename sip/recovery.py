@@ -1,8 +1,8 @@
 """Calls a controller held when it died: taken over by its next life (same id) or by another
 controller once it has been silent too long. A call none of whose INVITEs went out is
 placed now. A call that had sent INVITEs is never sent again: its answered legs get a BYE
-from their saved dialogs, its ringing legs a CANCEL from their saved INVITEs, and the try
-ends (connected if both legs had answered, else lost)."""
+from their saved dialogs, its unanswered legs a CANCEL from their saved INVITEs (a late 2xx
+is ACKed and BYEd), and the try ends (connected if both legs had answered, else lost)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,10 @@ def end_call_from_saved_state(controller: Controller, call: ClaimedCall,
         else:
             invite = _saved_invite(leg)
             if invite is not None:
-                controller.adopt_orphan(invite, ringing=leg.ringing_at is not None)
+                # CANCELled even when no provisional was recorded (it may have come just
+                # before the crash, unwritten): the INVITE left long enough ago for the trunk
+                # to hold its transaction, and a CANCEL it cannot match is answered 481.
+                controller.adopt_orphan(invite, cancel=True)
     answered = {leg.leg: leg.answered_at for leg in legs if leg.answered_at is not None}
     if "A" in answered and "B" in answered:
         talk_s = max(0.0, (now - max(answered.values())).total_seconds())

@@ -1,4 +1,5 @@
-"""`ringback run`: API, worker, beat and Flower in the foreground, stopped together."""
+"""`ringback run`: API, worker, beat, Flower (and the SIP controller when the dialer is
+sip) in the foreground, stopped together."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ class RunOptions:
     flower_auth: str | None  # "user:password"; Flower is not started without it
 
 
-def _commands(options: RunOptions, workdir: Path) -> dict[str, list[str]]:
+def _commands(settings: Settings, options: RunOptions, workdir: Path
+              ) -> dict[str, list[str]]:
     python = sys.executable
     commands = {
         "api": [python, "-m", "api.cli", "api", "--host", options.host,
@@ -36,6 +38,8 @@ def _commands(options: RunOptions, workdir: Path) -> dict[str, list[str]]:
         "beat": [python, "-m", "celery", "-A", "worker", "beat", "--loglevel", "INFO",
                  "--schedule", str(workdir / "celerybeat-schedule")],
     }
+    if settings.dialer == "sip":
+        commands["sip"] = [python, "-m", "api.cli", "sip"]
     if options.flower_auth:
         commands["flower"] = [python, "-m", "celery", "-A", "worker", "flower",
                               f"--address={options.host}", f"--port={options.flower_port}",
@@ -54,7 +58,7 @@ def run(settings: Settings, options: RunOptions) -> int:
     env = settings_module.child_environment(overrides)
     workdir = Path.cwd()
     children = {name: subprocess.Popen(argv, env=env)
-                for name, argv in _commands(options, workdir).items()}
+                for name, argv in _commands(settings, options, workdir).items()}
     print(f"ringback: database {settings.database_url}", flush=True)
     print(f"ringback: broker   {settings.broker_url}", flush=True)
     print(f"ringback: API      http://{options.host}:{options.api_port} "
@@ -62,6 +66,9 @@ def run(settings: Settings, options: RunOptions) -> int:
     if "flower" in children:
         print(f"ringback: Flower   http://{options.host}:{options.flower_port} (basic auth)",
               flush=True)
+    if "sip" in children:
+        print(f"ringback: SIP      controller on {settings.sip_listen}, trunk "
+              f"{settings.sip_trunk}", flush=True)
     print("ringback: worker and beat running; Ctrl-C stops everything", flush=True)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

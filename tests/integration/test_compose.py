@@ -34,13 +34,16 @@ def test_compose_config_accepts_the_file() -> None:
 def test_compose_has_the_stack_with_health_checks_and_restart_policies() -> None:
     spec: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
     services = spec["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "beat", "flower"}
+    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "beat", "flower",
+                             "sip"}
+    assert services["sip"]["command"] == ["ringback", "sip"]
+    assert "5060:5060/udp" in services["sip"]["ports"]
     assert "noeviction" in services["redis"]["command"]
     for name in ("postgres", "redis", "api", "worker"):
         assert "healthcheck" in services[name], name
     assert services["migrate"]["restart"] == "no"
     assert services["migrate"]["command"] == ["ringback", "migrate"]
-    for name in ("api", "worker", "beat", "flower"):
+    for name in ("api", "worker", "beat", "flower", "sip"):
         assert services[name]["restart"] == "unless-stopped"
         assert services[name]["depends_on"]["migrate"]["condition"] == (
             "service_completed_successfully")

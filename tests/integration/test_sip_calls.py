@@ -202,3 +202,17 @@ def test_garbage_from_a_peer_is_dropped_and_the_call_goes_on(sip_rig: SipRig) ->
     assert sip_rig.stack is not None
     sip_rig.stack.check_alive()
     assert "Traceback" not in sip_rig.log()
+
+
+def test_a_phone_refreshing_its_session_gets_the_description_it_had(sip_rig: SipRig) -> None:
+    peers = phones(sip_rig, a1="a_refresh_hangup.xml", b="b_answer.xml", pause_ms=500)
+    (task_id,) = sip_rig.place({"a_number": A1, "b_number": B})
+    assert sip_rig.finished(task_id).finish_result == "success"
+    phone = settled(peers["a1"])
+    assert phone.stats().successful == 1, phone.errors()  # its checks of our 200 held
+    answers = [m for m in phone.messages() if m.direction == "received"
+               and m.status == 200 and m.cseq == "1 INVITE"]
+    reinvite = next(m for m in phone.messages() if m.direction == "received"
+                    and m.method == "INVITE" and m.cseq == "2 INVITE")
+    assert answers and answers[0].body == reinvite.body  # the same description, unchanged
+    assert "BYE" in methods(settled(peers["b"]))

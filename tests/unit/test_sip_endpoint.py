@@ -1,0 +1,154 @@
+"""The transaction layer with a recording transport (no sockets): what it tells the
+controller, what it answers strangers, and that strangers leave nothing behind."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sip.codec import Request, Response, parse, serialize
+from sip.digest import parse_challenge
+from sip.endpoint import Endpoint
+from sip.message import Message
+from sip.requests import Account, Identity, Trunk, build_invite, with_credentials
+from sip.transaction_base import Timers
+from tests.unit.sip_samples import lines
+
+TRUNK = Trunk("127.0.0.1", 5080, "udp")
+ACCOUNT = Account("ringback", "s3cret", "example.org", TRUNK)
+PEER = ("127.0.0.1", 5080)
+
+
+@dataclass
+class Wire:
+    sent: list[tuple[Message, tuple[str, int], str]] = field(default_factory=list)
+
+    def send(self, data: bytes, to: tuple[str, int], wire: str) -> None:
+        self.sent.append((parse(data), to, wire))
+
+
+@dataclass
+class User:
+    responses: list[Response] = field(default_factory=list)
+    timeouts: list[object] = field(default_factory=list)
+    strays: list[Response] = field(default_factory=list)
+    timed_out: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def on_response(self, context: object, response: Response) -> None:
+        self.responses.append(response)
+
+    def on_timeout(self, context: object) -> None:
+        self.timeouts.append(context)
+        self.timed_out.set()
+
+    def on_stray_response(self, response: Response) -> None:
+        self.strays.append(response)
+
+    def on_request(self, request: Request) -> Response | None:
+        return None  # nothing of ours
+
+
+def run(test: Callable[[Endpoint, Wire, User], Awaitable[None]]) -> None:
+    async def main() -> None:
+        wire, user = Wire(), User()
+        await test(Endpoint(wire, Timers(t1=0.01), user), wire, user)  # type: ignore[arg-type]
+
+    asyncio.run(main())
+
+
+def invite() -> Request:
+    return build_invite(number="+15550001001", account=ACCOUNT,
+                        identity=Identity("+15559990000", 'Shop "A"'), call_id="rb1-A0@ringback",
+                        from_tag="f1", branch="z9hG4bKb1", via_host="127.0.0.1", via_port=5060)
+
+
+def reply(request: Request, status: int, reason: str, *extra: str) -> bytes:
+    return lines(f"SIP/2.0 {status} {reason}", f"Via: {request.headers.get('Via')}",
+                 f"From: {request.headers.get('From')}",
+                 f"To: {request.headers.get('To')};tag=t1", f"Call-ID: {request.call_id}",
+                 f"CSeq: {request.headers.get('CSeq')}", *extra, "Content-Length: 0")
+
+
+def stranger(method: str) -> bytes:
+    return lines(f"{method} sip:ringback@127.0.0.1 SIP/2.0",
+                 "Via: SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bKstranger",
+                 "From: <sip:x@203.0.113.9>;tag=s1", "To: <sip:ringback@127.0.0.1>",
+                 "Call-ID: not-ours@203.0.113.9", f"CSeq: 1 {method}", "Content-Length: 0")
+
+
+def test_an_invite_shows_the_caller_and_carries_no_offer() -> None:
+    request = invite()
+    assert request.uri == "sip:+15550001001@127.0.0.1:5080"
+    assert request.headers.get("From") == '"Shop \\"A\\"" <sip:+15559990000@example.org>;tag=f1'
+    assert request.headers.get("P-Asserted-Identity") == (
+        '"Shop \\"A\\"" <sip:+15559990000@example.org>')
+    again = parse(serialize(request))
+    assert request.body == b"" and again.headers.get("Content-Length") == "0"
+    assert isinstance(again, Request) and again.from_ == request.from_
+
+
+def test_a_challenge_is_answered_with_the_next_cseq_and_a_new_branch() -> None:
+    first = invite()
+    challenge = parse(reply(first, 407, "Proxy Authentication Required",
+                            'Proxy-Authenticate: Digest realm="r", nonce="n1", qop="auth"'))
+    assert isinstance(challenge, Response)
+    again = with_credentials(first, challenge, username="ringback", password="s3cret",
+                             branch="z9hG4bKb2", cnonce="c1")
+    assert again.cseq == (2, "INVITE") and again.top_via.branch == "z9hG4bKb2"
+    assert (again.call_id, again.from_.tag) == (first.call_id, first.from_.tag)
+    answer = again.headers.get("Proxy-Authorization") or ""
+    assert 'username="ringback"' in answer and 'uri="sip:+15550001001@127.0.0.1:5080"' in answer
+    assert parse_challenge('Digest realm="r", nonce="n1"').realm == "r"
+
+
+def test_the_transactions_news_reaches_the_user_and_a_486_is_acked() -> None:
+    async def test(endpoint: Endpoint, wire: Wire, user: User) -> None:
+        request = invite()
+        endpoint.request(request, TRUNK.hop, "context")
+        endpoint.receive(reply(request, 180, "Ringing"), PEER, "udp")
+        endpoint.receive(reply(request, 486, "Busy Here"), PEER, "udp")
+        assert [r.status for r in user.responses] == [180, 486]
+        methods = [m.method for m, _, _ in wire.sent if isinstance(m, Request)]
+        assert methods == ["INVITE", "ACK"] and all(to == PEER for _, to, _ in wire.sent)
+        assert endpoint.clients == {} or all(
+            tx[0].state == "completed" for tx in endpoint.clients.values())
+
+    run(test)
+
+
+def test_no_answer_at_all_times_out_after_64_t1() -> None:
+    async def test(endpoint: Endpoint, wire: Wire, user: User) -> None:
+        started = asyncio.get_running_loop().time()
+        endpoint.request(invite(), TRUNK.hop, "context")
+        await asyncio.wait_for(user.timed_out.wait(), 5)
+        assert asyncio.get_running_loop().time() - started >= 64 * 0.01
+        assert user.timeouts == ["context"]
+        assert len(wire.sent) > 3  # Timer A retransmitted it meanwhile
+
+    run(test)
+
+
+def test_strangers_are_answered_statelessly_and_leave_nothing_behind() -> None:
+    async def test(endpoint: Endpoint, wire: Wire, user: User) -> None:
+        for _ in range(10_000):
+            endpoint.receive(stranger("INVITE"), PEER, "udp")
+        endpoint.receive(stranger("BYE"), PEER, "udp")
+        endpoint.receive(stranger("OPTIONS"), PEER, "udp")
+        endpoint.receive(stranger("ACK"), PEER, "udp")
+        statuses = [m.status for m, _, _ in wire.sent if isinstance(m, Response)]
+        assert statuses == [403] * 10_000 + [481, 200]
+        assert endpoint.servers == {} and endpoint.clients == {} and endpoint.retransmitters == {}
+
+    run(test)
+
+
+def test_garbage_and_responses_to_nothing_are_dropped() -> None:
+    async def test(endpoint: Endpoint, wire: Wire, user: User) -> None:
+        for junk in (b"", b"\x00\xff" * 40, b"SIP/2.0 200 OK\r\n\r\n", b"INVITE x\r\n\r\n"):
+            endpoint.receive(junk, PEER, "udp")
+        endpoint.receive(reply(invite(), 200, "OK"), PEER, "udp")  # a transaction never sent
+        assert endpoint.dropped == 4 and wire.sent == []
+        assert [r.status for r in user.strays] == [200]
+
+    run(test)

@@ -22,7 +22,9 @@ Reader = Annotated[Principal, Depends(require(Scope.TASKS_READ))]
 # call, and is answered 404 without reaching the database.
 CALL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
                        re.IGNORECASE)
-CallUuid = Annotated[str, Path(description="the call's id: a connected task's `cdr`")]
+# Documented as a uuid (what clients hold); not enforced, so any other text is a 404.
+CallUuid = Annotated[str, Path(description="the call's id: a connected task's `cdr`",
+                               json_schema_extra={"format": "uuid"})]
 
 
 @router.get("/client/{client_id}/call_history/{call_uuid}", response_model=schemas.CallRecord,

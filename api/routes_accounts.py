@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api import accounts, body, schemas
+from api import accounts, body, schemas, schemas_sip
 from api.auth import Principal, require
 from api.concurrency import threaded
 from api.errors import ApiError
@@ -37,9 +37,10 @@ def _api_error(status: int, error: accounts.AccountError) -> ApiError:
     return ApiError(status, str(error), fields=[FieldError(error.field, error.rule)])
 
 
-@router.post(f"{ACCOUNTS}/", status_code=201, response_model=schemas.SipAccountOut,
+@router.post(f"{ACCOUNTS}/", status_code=201,
+             response_model=schemas_sip.SipAccountOut,
              responses=schemas.error_responses(400, 403, 404, 409, 413, 415),
-             openapi_extra=schemas.request_body(schemas.SipAccountIn))
+             openapi_extra=schemas.request_body(schemas_sip.SipAccountIn))
 async def create_sip_account(
     request: Request, client_id: ClientId, who: Writer
 ) -> SafeJSONResponse:
@@ -54,7 +55,7 @@ async def create_sip_account(
     return SafeJSONResponse(created, status_code=201)
 
 
-@router.get(f"{ACCOUNTS}/", response_model=schemas.SipAccountList,
+@router.get(f"{ACCOUNTS}/", response_model=schemas_sip.SipAccountList,
             responses=schemas.error_responses(400, 403, 404))
 def list_sip_accounts(request: Request, client_id: ClientId, who: Reader) -> dict[str, Any]:
     """The client's accounts in extension order."""
@@ -62,7 +63,8 @@ def list_sip_accounts(request: Request, client_id: ClientId, who: Reader) -> dic
     return {"accounts": accounts.list_accounts(_engine(request), client_id)}
 
 
-@router.get(f"{ACCOUNTS}/{{extension_id}}", response_model=schemas.SipAccountOut,
+@router.get(f"{ACCOUNTS}/{{extension_id}}",
+            response_model=schemas_sip.SipAccountOut,
             responses=schemas.error_responses(400, 403, 404))
 def get_sip_account(
     request: Request, client_id: ClientId, extension_id: ExtensionId, who: Reader

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Request
 
-from api import schemas
+from api import schemas, schemas_sip
 from api.auth import Principal, require
 from api.errors import ApiError
 from api.routes_tasks import ClientId
@@ -27,7 +27,8 @@ CallUuid = Annotated[str, Path(description="the call's id: a connected task's `c
                                json_schema_extra={"format": "uuid"})]
 
 
-@router.get("/client/{client_id}/call_history/{call_uuid}", response_model=schemas.CallRecord,
+@router.get("/client/{client_id}/call_history/{call_uuid}",
+            response_model=schemas_sip.CallRecord,
             responses=schemas.error_responses(400, 403, 404))
 def call_history(
     request: Request, client_id: ClientId, call_uuid: CallUuid, who: Reader

@@ -21,9 +21,21 @@ PUBLIC_COLUMNS = (
 )
 
 
+class AccountNotStored(RuntimeError):
+    """The INSERT failed. SQLAlchemy's own error lists the statement's parameters, the
+    password among them, and would put it in the log line of an unexpected error."""
+
+    def __init__(self, error: sa.exc.StatementError) -> None:
+        cause = error.orig if error.orig is not None else error
+        sqlstate = getattr(cause, "sqlstate", None)
+        super().__init__(f"storing a SIP account failed: {type(cause).__name__}"
+                         + (f" (SQLSTATE {sqlstate})" if sqlstate else ""))
+
+
 def insert(conn: sa.Connection, client_id: int, account: NewAccount, now: datetime) -> Row | None:
     """The stored account, or None when the client already has the extension: the UNIQUE
-    (client_id, extension_id) constraint decides, so two racing creates cannot both win."""
+    (client_id, extension_id) constraint decides, so two racing creates cannot both win.
+    Any other failure is AccountNotStored, which does not carry the password."""
     dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = (
         dialect.insert(sip_accounts)
@@ -31,11 +43,14 @@ def insert(conn: sa.Connection, client_id: int, account: NewAccount, now: dateti
                                                 sip_accounts.c.extension_id])
         .returning(*PUBLIC_COLUMNS)
     )
-    return conn.execute(stmt, {
-        "client_id": client_id, "extension_id": account.extension_id,
-        "username": account.username, "password": account.password, "domain": account.domain,
-        "trunk": account.trunk, "created_at": now,
-    }).first()
+    try:
+        return conn.execute(stmt, {
+            "client_id": client_id, "extension_id": account.extension_id,
+            "username": account.username, "password": account.password,
+            "domain": account.domain, "trunk": account.trunk, "created_at": now,
+        }).first()
+    except sa.exc.StatementError as error:
+        raise AccountNotStored(error) from None
 
 
 def list_accounts(conn: sa.Connection, client_id: int) -> list[Row]:

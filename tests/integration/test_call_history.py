@@ -46,6 +46,25 @@ def call_of(ops: Ops, task_id: int) -> sa.Row[Any]:
         return conn.execute(sa.select(calls).where(calls.c.task_id == task_id)).one()
 
 
+def add_legs(ops: Ops, call_id: int, start: datetime) -> None:
+    """An A and a B leg as a SIP controller writes them, B first: the record lists them in
+    the order they were sent."""
+    later = [timedelta(seconds=s) for s in range(5)]
+    legs = [
+        {"leg": "B", "position": 0, "number": B_NUMBER, "sip_call_id": "b-1@ringback",
+         "invite_at": start + later[2], "ringing_at": None, "answered_at": start + later[3],
+         "ended_at": start + later[4], "status_code": 200, "reason": "OK",
+         "hangup_by": "peer"},
+        {"leg": "A", "position": 0, "number": A_NUMBER, "sip_call_id": "a-1@ringback",
+         "invite_at": start, "ringing_at": start + timedelta(milliseconds=250),
+         "answered_at": start + later[1], "ended_at": start + later[4], "status_code": 200,
+         "reason": "OK", "hangup_by": "ringback"},
+    ]
+    with ops.engine.begin() as conn:
+        conn.execute(call_legs.insert(), [{"call_id": call_id, "invite": "INVITE ...", **leg}
+                                          for leg in legs])
+
+
 @pytest.fixture
 def placed(ops_factory: OpsFactory) -> tuple[Ops, dict[str, Any], dict[str, Any]]:
     """A connected task and a task whose A leg was busy, both finished."""
@@ -63,19 +82,7 @@ def test_a_connected_call_is_read_by_its_cdr_with_the_legs_sent(
     assert task["finish_result"] == "success" and task["cdr"]
     call = call_of(ops, task["id"])
     start = call.placed_at
-    legs = [  # written out of order: the record lists them as they were sent
-        {"leg": "B", "position": 0, "number": B_NUMBER, "sip_call_id": "b-1@ringback",
-         "invite_at": start + timedelta(seconds=2), "ringing_at": None,
-         "answered_at": start + timedelta(seconds=3), "ended_at": start + timedelta(seconds=4),
-         "status_code": 200, "reason": "OK", "hangup_by": "peer"},
-        {"leg": "A", "position": 0, "number": A_NUMBER, "sip_call_id": "a-1@ringback",
-         "invite_at": start, "ringing_at": start + timedelta(milliseconds=250),
-         "answered_at": start + timedelta(seconds=1), "ended_at": start + timedelta(seconds=4),
-         "status_code": 200, "reason": "OK", "hangup_by": "ringback"},
-    ]
-    with ops.engine.begin() as conn:
-        conn.execute(call_legs.insert(), [{"call_id": call.id, "invite": "INVITE ...", **leg}
-                                          for leg in legs])
+    add_legs(ops, call.id, start)
     response = ops.http.get(history_path(task["cdr"]))
     assert response.status_code == 200, response.text
     record = response.json()

@@ -4,6 +4,7 @@ kept apart; and, under the SIP dialer only, tasks that must name an account of t
 from __future__ import annotations
 
 import io
+import traceback
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,8 @@ import sqlalchemy as sa
 
 from api import csv_import, enqueue
 from models import clock
-from models.repository import accounts_repo
+from models.account_input import NewAccount
+from models.repository import access_repo, accounts_repo
 from models.tables import sip_accounts, tasks
 from models.validation import InvalidInput
 from tests import support
@@ -260,6 +262,16 @@ def test_a_csv_import_under_the_sip_dialer_names_the_line(
     report = csv_import.import_file(engine, path, CLIENT_ID, scheduler_id, skip_bad=False,
                                     max_tasks=100, nudge=None, out=io.StringIO())
     assert report.stored == 2  # the simulated dialer's extension is any number
+
+
+def test_a_failed_insert_does_not_carry_the_password(engine: sa.Engine) -> None:
+    secret = f"pw-{uuid.uuid4().hex}"
+    too_long = NewAccount(1, "u" * 101, secret)  # past validation: the column refuses it
+    with pytest.raises(accounts_repo.AccountNotStored) as failed, engine.begin() as conn:
+        access_repo.ensure_client(conn, CLIENT_ID, clock.now())
+        accounts_repo.insert(conn, CLIENT_ID, too_long, clock.now())
+    logged = "".join(traceback.format_exception(failed.value))
+    assert "StringDataRightTruncation" in logged and secret not in logged
 
 
 def stored_tasks(engine: sa.Engine) -> int:

@@ -145,7 +145,7 @@ def require_accounts(
 ) -> None:
     """Under the SIP dialer, InvalidInput for each task whose extension_id names no account
     of the client: one statement for all of a request's distinct extensions, in the add's
-    transaction (which it keeps from being deleted until the tasks are stored)."""
+    transaction; the accounts it finds cannot be deleted until that transaction ends."""
     if not account_input.accounts_required(dialer):
         return
     extension_ids = [task.extension_id for task in new_tasks]

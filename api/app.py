@@ -9,7 +9,15 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import errors, routes_events, routes_jobs, routes_tasks, schemas
+from api import (
+    errors,
+    routes_accounts,
+    routes_calls,
+    routes_events,
+    routes_jobs,
+    routes_tasks,
+    schemas,
+)
 from api.auth import RateLimiter
 from api.nudge import Nudger
 from api.responses import SafeJSONResponse
@@ -41,6 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(routes_tasks.router)
     app.include_router(routes_events.router)
     app.include_router(routes_jobs.router)
+    app.include_router(routes_accounts.router)
+    app.include_router(routes_calls.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

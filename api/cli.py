@@ -38,6 +38,7 @@ def _cmd_add_tasks(settings: Settings, args: argparse.Namespace) -> int:
         added = enqueue.add_tasks(
             engine, args.client, args.scheduler, raw.get("tasks") if isinstance(raw, dict) else raw,
             clock.now(), max_tasks=settings.max_tasks_per_request, nudge=nudger,
+            dialer=settings.dialer,
         )
     finally:
         nudger.close()
@@ -129,7 +130,7 @@ def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         report = csv_import.import_file(
             db.create_engine(settings.database_url), Path(args.file), args.client,
             args.scheduler, skip_bad=args.skip_bad, max_tasks=settings.max_tasks_per_request,
-            nudge=nudger, out=sys.stdout)
+            nudge=nudger, out=sys.stdout, dialer=settings.dialer)
     finally:
         nudger.close()
     if report.unreadable:

@@ -30,6 +30,8 @@ class ImportReport:
     stored: int = 0
     job_id: int | None = None
     bad_rows: list[tuple[int, list[FieldError]]] = field(default_factory=list)
+    # The line of each valid task, in order: an error found when storing names it.
+    valid_lines: list[int] = field(default_factory=list)
     # The file itself is unreadable (not UTF-8, broken quoting): nothing may be stored.
     unreadable: bool = False
 
@@ -107,6 +109,7 @@ def check_file(path: Path, max_tasks: int, out: TextIO) -> tuple[list[NewTask], 
             if isinstance(raw, FieldError):
                 raise InvalidInput([raw])
             valid += validation.validate_tasks([raw], max_tasks, prefix=f"line {line}")
+            report.valid_lines.append(line)
         except InvalidInput as invalid:
             report.bad_rows.append((line, invalid.errors))
         if index % 500 == 0 or index == len(rows):
@@ -117,7 +120,10 @@ def check_file(path: Path, max_tasks: int, out: TextIO) -> tuple[list[NewTask], 
 def import_file(
     engine: sa.Engine, path: Path, client_id: int, scheduler_id: int, *, skip_bad: bool,
     max_tasks: int, nudge: Callable[[], None] | None, out: TextIO,
+    dialer: str = enqueue.DEFAULT_DIALER,
 ) -> ImportReport:
+    """Under the SIP dialer a row whose extension has no account refuses the whole file
+    (InvalidInput naming its line), --skip-bad or not: the account is missing, not the row."""
     valid, report = check_file(path, max_tasks, out)
     for line, errors in report.bad_rows:
         for error in errors:
@@ -131,6 +137,7 @@ def import_file(
 
     report.job_id = enqueue.store_validated(
         engine, client_id, scheduler_id, valid, clock.now(), nudge=nudge,
-        chunk=STORE_CHUNK, on_progress=stored)
+        chunk=STORE_CHUNK, on_progress=stored, dialer=dialer,
+        label_of=lambda index: f"line {report.valid_lines[index]}")
     report.stored = len(valid)
     return report

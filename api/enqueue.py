@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from models import scheduler_input, validation, views
-from models.repository import access_repo, task_store, tasks_repo
+from models import account_input, scheduler_input, validation, views
+from models.repository import access_repo, accounts_repo, task_store, tasks_repo
 from models.validation import FieldError, InvalidInput, NewTask
 
 MAX_CLIENT_ID = 9999
+DEFAULT_DIALER = "sim"  # settings.dialer's default: extension_id is a free number
 
 
 @dataclass(frozen=True)
@@ -92,16 +93,19 @@ def add_tasks(
     nudge: Callable[[], None] | None = None,
     tracking_id: str | None = None,
     created_by: str | None = None,
+    dialer: str = DEFAULT_DIALER,
 ) -> AddedJob:
     """Validate every task, store them and their job in one transaction, return them stored.
 
-    Raises InvalidInput (naming each field and rule) or UnknownScheduler; neither stores anything.
+    Raises InvalidInput (naming each field and rule; under the SIP dialer, each extension_id
+    with no account) or UnknownScheduler; neither stores anything.
     """
     check_client_id(client_id)
     new_tasks = validation.validate_tasks(raw_tasks, max_tasks)
     with engine.begin() as conn:
         if access_repo.get_scheduler(conn, client_id, scheduler_id) is None:
             raise UnknownScheduler(scheduler_id)
+        require_accounts(conn, client_id, new_tasks, dialer)
         job_id = tasks_repo.insert_job(
             conn, client_id, scheduler_id, len(new_tasks), now,
             tracking_id=tracking_id or f"RINGBACK_{uuid.uuid4()}", created_by=created_by)
@@ -115,12 +119,15 @@ def add_tasks(
 def store_validated(
     engine: sa.Engine, client_id: int, scheduler_id: int, new_tasks: list[NewTask],
     now: datetime, *, nudge: Callable[[], None] | None, chunk: int,
-    on_progress: Callable[[int], None],
+    on_progress: Callable[[int], None], dialer: str = DEFAULT_DIALER,
+    label_of: Callable[[int], str] | None = None,
 ) -> int:
-    """Store already validated tasks as one job in one transaction, ``chunk`` rows a batch."""
+    """Store already validated tasks as one job in one transaction, ``chunk`` rows a batch;
+    ``label_of`` names a task by its index in an error (a CSV file's line)."""
     with engine.begin() as conn:
         if access_repo.get_scheduler(conn, client_id, scheduler_id) is None:
             raise UnknownScheduler(scheduler_id)
+        require_accounts(conn, client_id, new_tasks, dialer, label_of)
         job_id = tasks_repo.insert_job(conn, client_id, scheduler_id, len(new_tasks), now,
                                        created_by="import")
         for start in range(0, len(new_tasks), chunk):
@@ -130,6 +137,28 @@ def store_validated(
     if nudge is not None:
         nudge()
     return job_id
+
+
+def require_accounts(
+    conn: sa.Connection, client_id: int, new_tasks: Sequence[NewTask], dialer: str,
+    label_of: Callable[[int], str] | None = None,
+) -> None:
+    """Under the SIP dialer, InvalidInput for each task whose extension_id names no account
+    of the client: one statement for all of a request's distinct extensions, in the add's
+    transaction; the accounts it finds cannot be deleted until that transaction ends."""
+    if not account_input.accounts_required(dialer):
+        return
+    extension_ids = [task.extension_id for task in new_tasks]
+    known = accounts_repo.known_extensions(
+        conn, client_id, {e for e in extension_ids if e is not None})
+    errors = account_input.missing_accounts(extension_ids, known, client_id,
+                                            label_of or _task_label)
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _task_label(index: int) -> str:
+    return f"tasks[{index}]"
 
 
 def get_task(engine: sa.Engine, client_id: int, task_id: int) -> dict[str, Any] | None:

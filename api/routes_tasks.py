@@ -101,6 +101,7 @@ async def add_tasks(
         enqueue.add_tasks, _engine(request), client_id, scheduler_id, raw.get("tasks"),
         clock.now(), max_tasks=settings.max_tasks_per_request, nudge=request.app.state.nudger,
         tracking_id=_tracking_id(request), created_by=f"token:{who.token_id}",
+        dialer=settings.dialer,
     )
     return SafeJSONResponse({"job_id": added.job_id, "tasks": added.tasks}, status_code=201)
 

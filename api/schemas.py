@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas_sip import SipAccountIn
+
 PHONE_PATTERN = r"^\+?[0-9]{3,20}$"
 SEED_TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
 INT32_MAX = 2**31 - 1
@@ -249,5 +251,5 @@ class RecordResult(BaseModel):
 
 
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
-    AddTasksIn, SchedulerIn, SchedulerPatch, BatchPauseIn, RescheduleRecordIn,
+    AddTasksIn, SchedulerIn, SchedulerPatch, BatchPauseIn, RescheduleRecordIn, SipAccountIn,
 )

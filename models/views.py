@@ -56,3 +56,12 @@ def scheduler_object(row: Mapping[Any, Any]) -> dict[str, Any]:
         "asr_min_attempts": row["asr_min_attempts"], "asr_pause": row["asr_pause_s"],
         "paused": row["paused_at"] is not None,
     }
+
+
+def sip_account_object(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A SIP account as the API shows it: the password is write-only, so only that one is set."""
+    return {
+        "extension_id": row["extension_id"], "username": row["username"],
+        "domain": row["domain"], "trunk": row["trunk"], "password_set": True,
+        "create_date_utc": timefmt.format(row["created_at"]),
+    }

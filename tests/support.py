@@ -80,8 +80,8 @@ class Stack:
     def start_command(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         log = (self.workdir / f"{name}.log").open("ab")
         proc = subprocess.Popen(
-            argv, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            argv, cwd=self.workdir, env=with_this_checkout(self.env), stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.processes[name] = proc
         return proc
@@ -143,6 +143,13 @@ class Stack:
             raise AssertionError("no process is running to wait on")
         with suppress(subprocess.TimeoutExpired):
             any_proc.wait(timeout=POLL_INTERVAL_S)
+
+
+def with_this_checkout(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with this checkout first on PYTHONPATH: the processes a test starts run the
+    code under test even when the venv's editable install points at another worktree."""
+    paths = [str(REPO_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**env, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def read_dial_log(path: Path) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from models.call_state import CallStatus, CallTrigger
 from models.outcome import CallOutcome
 from models.repository import bulk
 from models.repository.common import Row
-from models.tables import calls
+from models.tables import attempts, call_legs, calls, tasks
 
 
 @dataclass(frozen=True)
@@ -115,3 +115,22 @@ def _apply(conn: sa.Connection, trigger: CallTrigger, which: sa.ColumnElement[bo
 def find(conn: sa.Connection, client_id: int, call_uuid: str) -> Row | None:
     stmt = sa.select(calls).where(calls.c.uuid == call_uuid, calls.c.client_id == client_id)
     return conn.execute(stmt).first()
+
+
+def find_record(
+    conn: sa.Connection, client_id: int, call_uuid: str
+) -> tuple[Row, list[Row]] | None:
+    """A client's call with its try's attempt_no and task's scheduler_id, and its legs in
+    the order they were sent; None for another client's call or an unknown one."""
+    stmt = (
+        sa.select(calls, attempts.c.attempt_no, tasks.c.scheduler_id)
+        .join(attempts, attempts.c.id == calls.c.attempt_id)
+        .join(tasks, tasks.c.id == calls.c.task_id)
+        .where(calls.c.uuid == call_uuid, calls.c.client_id == client_id)
+    )
+    call = conn.execute(stmt).first()
+    if call is None:
+        return None
+    legs = sa.select(call_legs).where(call_legs.c.call_id == call.id) \
+        .order_by(call_legs.c.invite_at, call_legs.c.id)
+    return call, list(conn.execute(legs).all())

@@ -28,6 +28,7 @@ class Api:
     engine: sa.Engine
     env: dict[str, str]
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
+    log_path: Path | None = None  # what the API process wrote (stdout and stderr)
 
     def token(self, client_id: int, scopes: str = ALL_SCOPES) -> str:
         return tokens.create_token(self.engine, client_id, access.parse_scopes(scopes),
@@ -70,7 +71,7 @@ def served_api(
     workdir: Path = tmp_path_factory.mktemp("api")
     server = support.ApiServer.start(env, workdir)
     with support.engine_for(url) as engine:
-        api = Api(server.base_url, engine, env)
+        api = Api(server.base_url, engine, env, log_path=workdir / "api.log")
         try:
             yield api
         finally:

@@ -16,7 +16,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from models import clock, db, json_logs
-from models.repository import sip_repo
+from models.repository import accounts_repo, sip_repo
 from models.repository.sip_repo import ClaimedCall
 from models.settings import Settings
 from sip import recovery
@@ -134,7 +134,7 @@ class Service:
         requests = {c.id: CallRequest.from_json(c.request) for c in batch}
         wanted = {(c.client_id, ext) for c in batch
                   if (ext := requests[c.id].extension_id) is not None}
-        accounts = await self.store.read(lambda conn: sip_repo.accounts_for(conn, wanted))
+        accounts = await self.store.read(lambda conn: accounts_repo.find_for_calls(conn, wanted))
         for call in batch:
             extension = requests[call.id].extension_id
             if extension is None:

@@ -88,16 +88,17 @@ def known_extensions(conn: sa.Connection, client_id: int,
     return found.intersection(extension_ids)
 
 
-def find_for_calls(conn: sa.Connection, client_id: int,
-                   extension_ids: Collection[int]) -> dict[int, Row]:
-    """The accounts calls are placed from, password included, by extension."""
-    if not extension_ids:
+def find_for_calls(conn: sa.Connection, wanted: set[tuple[int, int]]
+                   ) -> dict[tuple[int, int], Row]:
+    """The accounts calls are placed from, password included, by (client id, extension id):
+    one read for a batch of calls of any clients."""
+    if not wanted:
         return {}
-    stmt = sa.select(sip_accounts).where(sip_accounts.c.client_id == client_id,
-                                         _among(conn, extension_ids))
-    wanted = set(extension_ids)
-    return {int(row.extension_id): row for row in conn.execute(stmt).all()
-            if row.extension_id in wanted}
+    stmt = sa.select(sip_accounts).where(
+        sip_accounts.c.client_id.in_({client for client, _ in wanted}),
+        sip_accounts.c.extension_id.in_({extension for _, extension in wanted}))
+    return {(int(r.client_id), int(r.extension_id)): r for r in conn.execute(stmt).all()
+            if (r.client_id, r.extension_id) in wanted}
 
 
 def _among(conn: sa.Connection, extension_ids: Collection[int]) -> sa.ColumnElement[bool]:

@@ -15,7 +15,7 @@ from models import call_state
 from models.call_state import CallStatus, CallTrigger
 from models.repository import bulk
 from models.repository.common import Row, insert_ignoring_conflicts
-from models.tables import call_legs, calls, sip_accounts, sip_controllers
+from models.tables import call_legs, calls, sip_controllers
 
 NOTIFY_CHANNEL = "ringback_calls"
 SIP_DIALER = "sip"
@@ -137,20 +137,6 @@ def take_over(conn: sa.Connection, holders: Sequence[str], controller: str,
             .returning(calls.c.id, calls.c.attempt_id, calls.c.uuid, calls.c.client_id,
                        calls.c.request))
     return list(conn.execute(stmt).all())
-
-
-def accounts_for(conn: sa.Connection, wanted: set[tuple[int, int]]
-                 ) -> dict[tuple[int, int], Row]:
-    """The SIP accounts of (client id, extension id) pairs, passwords included."""
-    if not wanted:
-        return {}
-    clients = {client for client, _ in wanted}
-    stmt = sa.select(sip_accounts).where(
-        sip_accounts.c.client_id.in_(clients),
-        sip_accounts.c.extension_id.in_({extension for _, extension in wanted}))
-    rows = conn.execute(stmt).all()
-    return {(int(r.client_id), int(r.extension_id)): r for r in rows
-            if (r.client_id, r.extension_id) in wanted}
 
 
 def legs_of(conn: sa.Connection, call_ids: Sequence[int]) -> list[Row]:

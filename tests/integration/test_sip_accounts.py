@@ -122,8 +122,8 @@ def test_the_password_is_in_no_answer_and_no_log_line(served_api: Api) -> None:
     for answer in answers:
         assert secret.encode() not in answer.content
     with served_api.engine.connect() as conn:  # stored, for the SIP controller only
-        stored = accounts_repo.find_for_calls(conn, client_id, [31, 32])
-    assert list(stored) == [31] and stored[31].password == secret
+        stored = accounts_repo.find_for_calls(conn, {(client_id, 31), (client_id, 32)})
+    assert list(stored) == [(client_id, 31)] and stored[client_id, 31].password == secret
     assert served_api.log_path is not None
     log = served_api.log_path.read_bytes()
     assert b"/sip_accounts/" in log  # the requests were logged, the password was not

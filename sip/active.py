@@ -3,6 +3,7 @@ dialog it works with. Pure data and naming; no I/O."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,3 +77,17 @@ class CallRequest:
     @property
     def identity(self) -> Identity:
         return Identity(self.caller_id_number, self.caller_id_name)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a client transaction was for, so its news reaches the right leg."""
+
+    call: ActiveCall
+    leg: str
+    purpose: str  # invite, reinvite, cancel, bye
+
+
+def token() -> str:
+    """A random token for a tag, a branch or a cnonce."""
+    return secrets.token_hex(8)

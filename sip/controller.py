@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,25 +15,23 @@ from models.outcome import CallOutcome, Leg, LegResult
 from models.repository import sip_repo
 from models.repository.sip_repo import ClaimedCall
 from sip import legs as cmd
-from sip.active import ActiveCall, CallRequest, LegRuntime, leg_call_id
-from sip.address import parse_uri
-from sip.builders import build_cancel, build_response
+from sip import peer
+from sip.active import ActiveCall, CallRequest, Context, LegRuntime, leg_call_id, token
+from sip.builders import build_cancel
 from sip.callflow import CallFlow
 from sip.codec import Request, Response, serialize
-from sip.dialog import Dialog, DialogError, DialogKey, request_dialog_key, response_dialog_key
+from sip.dialog import Dialog, DialogError, DialogKey, request_dialog_key
 from sip.digest import DigestError
 from sip.endpoint import Endpoint
-from sip.requests import ALLOW, Account, build_invite, with_credentials
-from sip.routing import Hop
+from sip.requests import Account, build_invite, with_credentials
 from sip.store import Store
+from sip.strays import Strays
 from sip.via import new_branch
 
 log = logging.getLogger(__name__)
-SDP = "application/sdp"
+SDP = peer.SDP
 # A finished call's dialogs are kept this long, to ACK a 2xx retransmitted after its end.
 LINGER_S = 32.0
-# An orphaned INVITE (sent by a dead controller) may still be answered within its ring time.
-ORPHAN_KEPT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -42,19 +39,6 @@ class Limits:
     a_ring_timeout_s: float
     b_ring_timeout_s: float
     max_call_s: float
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a client transaction was for, so its news reaches the right leg."""
-
-    call: ActiveCall
-    leg: str
-    purpose: str  # invite, reinvite, cancel, bye, stray
-
-
-def token() -> str:
-    return secrets.token_hex(8)
 
 
 class Controller:
@@ -66,9 +50,7 @@ class Controller:
         self.calls: dict[int, ActiveCall] = {}
         self.dialogs: dict[DialogKey, tuple[ActiveCall, str]] = {}
         self.invites: dict[str, tuple[ActiveCall, str]] = {}  # by leg Call-ID, for forks
-        # INVITEs a dead controller sent, by Call-ID: their late answers are ended.
-        self.orphans: dict[str, Request] = {}
-        self.orphans_cancelled: set[str] = set()
+        self.strays = Strays(self)
         self._timers: dict[int, asyncio.TimerHandle] = {}
 
     @property
@@ -236,7 +218,7 @@ class Controller:
         if response.status < 200:
             ringing = response.status >= 180
             if ringing and flow.leg(leg.key).ringing_at is None:
-                self._update(leg, ringing_at=clock.now())
+                self.update(leg, ringing_at=clock.now())
             self.execute(call, flow.on_provisional(leg.key, now, ringing=ringing))
         elif response.status < 300:
             self._answered(call, leg, response)
@@ -254,7 +236,7 @@ class Controller:
             return
         leg.dialog, leg.ack_cseq = dialog, leg.invite.cseq[0]
         self.dialogs[dialog.key] = (call, leg.key)
-        self._update(leg, answered_at=clock.now(), dialog=dialog.to_dict())
+        self.update(leg, answered_at=clock.now(), dialog=dialog.to_dict())
         self.execute(call, call.flow.on_answer(leg.key, response.body, self.now))
 
     def _answer_challenge(self, call: ActiveCall, leg: LegRuntime, challenge: Response) -> bool:
@@ -292,104 +274,29 @@ class Controller:
 
     def _leg_final(self, call: ActiveCall, key: str, code: int | None, reason: str | None) -> None:
         leg = call.legs[key]
-        self._update(leg, status_code=code, reason=reason, ended_at=clock.now())
+        self.update(leg, status_code=code, reason=reason, ended_at=clock.now())
         self.execute(call, call.flow.on_final(key, code, reason, self.now,
                                               authenticated=leg.authenticated))
 
     def on_stray_response(self, response: Response) -> None:
-        """A 2xx again after our ACK (it was lost): ACK again. A 2xx from another fork of
-        an INVITE, or for an INVITE a dead controller sent: ACK it and end it. A provisional
-        for such an INVITE: CANCEL it. Anything else of nobody's: dropped."""
-        if response.cseq[1] != "INVITE":
-            return
-        if response.status < 200:
-            self._cancel_orphan(response.call_id)
-            return
-        if response.status >= 300:
-            return
-        known = self.dialogs.get(response_dialog_key(response))
-        if known is not None:
-            dialog = known[0].legs[known[1]].dialog
-            ack = dialog.ack_for_retransmission(response) if dialog else None
-            if ack is not None and dialog is not None:
-                self._endpoint().send(ack, dialog.next_hop())
-            return
-        found = self.invites.get(response.call_id)
-        if found is not None:
-            self.end_stray(found[0].legs[found[1]].invite, response)
-        elif response.call_id in self.orphans:
-            self.end_stray(self.orphans[response.call_id], response)
-
-    def end_stray(self, invite: Request, response: Response) -> None:
-        """ACK a 2xx nobody wants (without media) and BYE its dialog."""
-        try:
-            dialog = Dialog.from_response(invite, response)
-        except DialogError:
-            return
-        self._endpoint().send(dialog.ack(invite.cseq[0], branch=new_branch(token())),
-                              dialog.next_hop())
-        bye = dialog.request("BYE", branch=new_branch(token()))
-        self._endpoint().request(bye, dialog.next_hop(), StrayContext())
-
-    def adopt_orphan(self, invite: Request, *, cancel: bool) -> None:
-        """An INVITE a dead controller sent and no call holds now: its phone must stop
-        ringing (a CANCEL now, or on its next provisional) and a late answer is ended."""
-        self.orphans[invite.call_id] = invite
-        if cancel:
-            self._cancel_orphan(invite.call_id)
-        asyncio.get_running_loop().call_later(
-            ORPHAN_KEPT_S, lambda: self.orphans.pop(invite.call_id, None))
-
-    def _cancel_orphan(self, sip_call_id: str) -> None:
-        invite = self.orphans.get(sip_call_id)
-        if invite is not None and sip_call_id not in self.orphans_cancelled:
-            self.orphans_cancelled.add(sip_call_id)
-            self._endpoint().request(build_cancel(invite), _hop_of(invite), StrayContext())
+        self.strays.on_response(response)
 
     def on_request(self, request: Request) -> Response | None:
+        """A request from a phone in one of our dialogs (None: not ours)."""
         known = self.dialogs.get(request_dialog_key(request))
         if known is None:
             return None
         call, key = known
-        leg = call.legs[key]
-        assert leg.dialog is not None
-        if not leg.dialog.check_remote_cseq(request):
-            return build_response(request, 500, "Server Internal Error")
-        if request.method == "BYE":
-            self._update(leg, hangup_by="peer")
+        answer = peer.answer(call.legs[key], call.flow.sdp_for_peer(key), request)
+        if request.method == "BYE" and answer.status == 200:
+            self.update(call.legs[key], hangup_by="peer")
             self.execute(call, call.flow.on_peer_bye(key, self.now))
-            return build_response(request, 200, "OK")
-        if request.method == "INVITE":
-            return self._peer_reinvite(call, leg, request)
-        if request.method in ("OPTIONS", "INFO", "NOTIFY", "CANCEL"):
-            return build_response(request, 200, "OK")
-        answer = build_response(request, 405, "Method Not Allowed")
-        answer.headers.add("Allow", ALLOW)
         return answer
 
-    def _peer_reinvite(self, call: ActiveCall, leg: LegRuntime, request: Request) -> Response:
-        """A session refresh (or hold) from a phone: it gets the description it had."""
-        assert leg.dialog is not None
-        description = call.flow.sdp_for_peer(leg.key)
-        if description is None:
-            return build_response(request, 491, "Request Pending")
-        leg.dialog.refresh_target(request)
-        answer = build_response(request, 200, "OK")
-        if leg.dialog.local_contact:
-            answer.headers.add("Contact", leg.dialog.local_contact)
-        answer.headers.add("Content-Type", SDP)
-        answer.body = description
-        return answer
-
-    def _update(self, leg: LegRuntime, **fields: Any) -> None:
+    def update(self, leg: LegRuntime, **fields: Any) -> None:
         if leg.row_id is not None:
             row = {"id": leg.row_id, **fields}
             self.store.write_later(lambda conn: sip_repo.update_legs(conn, [row]))
-
-
-@dataclass(frozen=True)
-class StrayContext:
-    """A BYE for a dialog no call holds any more: its answer changes nothing."""
 
 
 def _leg_row(call: ActiveCall, leg: cmd.CallLeg, wall: datetime,
@@ -399,8 +306,3 @@ def _leg_row(call: ActiveCall, leg: cmd.CallLeg, wall: datetime,
     return {"id": runtime.row_id, "status_code": leg.code, "reason": leg.reason,
             "hangup_by": leg.hangup_by, "ended_at": wall - timedelta(seconds=now - ended)}
 
-
-def _hop_of(invite: Request) -> Hop:
-    """Where an INVITE went: the host of its Request-URI (the trunk, for ours)."""
-    uri = parse_uri(invite.uri)
-    return Hop(uri.host, uri.port, (invite.top_via.transport or "UDP").upper())

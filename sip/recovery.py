@@ -16,11 +16,13 @@ from models.outcome import CallOutcome
 from models.repository import sip_repo
 from models.repository.common import Row
 from models.repository.sip_repo import ClaimedCall
+from sip.active import token
 from sip.codec import Request
-from sip.controller import Controller, StrayContext, token
+from sip.controller import Controller
 from sip.dialog import Dialog, DialogError
 from sip.grammar import ParseError
 from sip.message import parse
+from sip.strays import StrayContext
 from sip.via import new_branch
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ def end_call_from_saved_state(controller: Controller, call: ClaimedCall,
                 # CANCELled even when no provisional was recorded (it may have come just
                 # before the crash, unwritten): the INVITE left long enough ago for the trunk
                 # to hold its transaction, and a CANCEL it cannot match is answered 481.
-                controller.adopt_orphan(invite, cancel=True)
+                controller.strays.adopt(invite, cancel=True)
     answered = {leg.leg: leg.answered_at for leg in legs if leg.answered_at is not None}
     if "A" in answered and "B" in answered:
         talk_s = max(0.0, (now - max(answered.values())).total_seconds())

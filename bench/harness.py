@@ -453,6 +453,13 @@ def group_pids(pgid: int) -> list[int]:
     return sorted(pids)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds a live process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():

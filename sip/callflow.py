@@ -69,7 +69,7 @@ class CallFlow:
     # -- events --------------------------------------------------------------------------
 
     def start(self, now: float) -> list[Command]:
-        self.deadlines = {"a_ring": now + self.a_ring_timeout_s, "max": now + self.max_call_s}
+        self.deadlines = {"a_ring": now + self.a_ring_timeout_s}
         for leg in self.a_legs:
             leg.invited_at = now
         return [Invite(leg.key, leg.number) for leg in self.a_legs]
@@ -125,6 +125,7 @@ class CallFlow:
             return [Ack(key, None),
                     *self._reinvite_refused(now, None, "answered without a session description")]
         self.connected_at = now
+        self.deadlines["max"] = now + self.max_call_s  # the longest talk
         return [Ack(key, None), Ack("B", b_answer)]
 
     def on_reinvite_failed(self, key: str, code: int | None, reason: str | None,

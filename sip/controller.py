@@ -114,10 +114,9 @@ class Controller:
                                command: cmd.Invite) -> None:
         text = serialize(leg.invite).decode("utf-8", "replace")
         try:
-            leg.row_id = await self.store.write(lambda conn: sip_repo.insert_leg(
-                conn, call_id=call.claimed.id, leg=command.leg[0],
-                position=int(command.leg[1:] or 0), number=command.number,
-                sip_call_id=leg.sip_call_id, invite=text, now=clock.now()))
+            leg.row_id = await self.store.insert_leg(sip_repo.NewLeg(
+                call.claimed.id, command.leg[0], int(command.leg[1:] or 0), command.number,
+                leg.sip_call_id, text, clock.now()))
         except Exception:
             log.exception("the INVITE of %s was not written, so it is not sent", leg.sip_call_id)
             self._leg_final(call, leg.key, None, "not sent: the database refused its record")
@@ -162,15 +161,11 @@ class Controller:
 
     def _finish(self, call: ActiveCall, outcome: CallOutcome) -> None:
         wall = clock.now()
-        legs = [_leg_row(call, leg, wall, self.now) for leg in call.flow.legs
-                if call.legs.get(leg.key)]
-        rows = [row for row in legs if row["id"] is not None]
-
-        def write(conn: Any) -> None:
-            sip_repo.update_legs(conn, rows)
-            sip_repo.end_calls(conn, [(call.claimed.id, outcome.to_json())], wall)
-
-        self.store.write_later(write)
+        for leg in call.flow.legs:
+            runtime = call.legs.get(leg.key)
+            if runtime is not None and runtime.row_id is not None:
+                self.store.change_leg(runtime.row_id, **_leg_fields(leg, wall, self.now))
+        self.store.end_call(call.claimed.id, outcome.to_json(), wall)
         self.calls.pop(call.claimed.id, None)
         asyncio.get_running_loop().call_later(LINGER_S, self._forget, call)
 
@@ -185,8 +180,7 @@ class Controller:
         request = CallRequest.from_json(claimed.request)
         outcome = CallOutcome(False, False, Leg.A, LegResult.FAILED, request.a_numbers[0],
                               reason=reason)
-        self.store.write_later(lambda conn: sip_repo.end_calls(
-            conn, [(claimed.id, outcome.to_json())], clock.now()))
+        self.store.end_call(claimed.id, outcome.to_json(), clock.now())
 
     # -- what the transactions say -----------------------------------------------------
 
@@ -295,14 +289,12 @@ class Controller:
 
     def update(self, leg: LegRuntime, **fields: Any) -> None:
         if leg.row_id is not None:
-            row = {"id": leg.row_id, **fields}
-            self.store.write_later(lambda conn: sip_repo.update_legs(conn, [row]))
+            self.store.change_leg(leg.row_id, **fields)
 
 
-def _leg_row(call: ActiveCall, leg: cmd.CallLeg, wall: datetime,
-             now: float) -> dict[str, Any]:
-    runtime = call.legs[leg.key]
+def _leg_fields(leg: cmd.CallLeg, wall: datetime, now: float) -> dict[str, Any]:
+    """What a leg's row says once its call is over (its end in wall-clock time)."""
     ended = now if leg.ended_at is None else leg.ended_at
-    return {"id": runtime.row_id, "status_code": leg.code, "reason": leg.reason,
-            "hangup_by": leg.hangup_by, "ended_at": wall - timedelta(seconds=now - ended)}
+    return {"status_code": leg.code, "reason": leg.reason, "hangup_by": leg.hangup_by,
+            "ended_at": wall - timedelta(seconds=now - ended)}
 

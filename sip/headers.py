@@ -55,54 +55,79 @@ def canonical_name(name: str) -> str:
     return COMPACT_FORMS.get(lower) or _CANONICAL.get(lower, name)
 
 
+# Names seen so far and their lookup keys: a controller sees the same few dozen names in
+# every message, so each is folded once, not at every lookup.
+_KEYS: dict[str, str] = {}
+_MAX_KEYS_KEPT = 4096
+
+
 def _key(name: str) -> str:
-    return canonical_name(name).lower()
+    key = _KEYS.get(name)
+    if key is None:
+        key = canonical_name(name).lower()
+        if len(_KEYS) < _MAX_KEYS_KEPT:
+            _KEYS[name] = key
+    return key
 
 
 class Headers:
     """Header fields in message order; lookups ignore case and compact forms."""
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_fields", "_keys")
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
         self._fields: list[tuple[str, str]] = []
+        self._keys: list[str] = []  # each field's lookup key, kept beside it
         for name, value in fields:
             self.add(name, value)
 
     def add(self, name: str, value: str, *, first: bool = False) -> None:
         """Append a field (or put it before all others of the same name when ``first``)."""
         field = _checked(name, value)
-        if not first:
-            self._fields.append(field)
-            return
         key = _key(name)
-        index = next((i for i, (n, _) in enumerate(self._fields) if _key(n) == key), None)
-        self._fields.insert(len(self._fields) if index is None else index, field)
+        index = self._index(key) if first else None
+        at = len(self._fields) if index is None else index
+        self._fields.insert(at, field)
+        self._keys.insert(at, key)
 
     def set(self, name: str, value: str) -> None:
         """Replace every field of this name by one, where the first one was (else at the end)."""
         field = _checked(name, value)
         key = _key(name)
-        index = next((i for i, (n, _) in enumerate(self._fields) if _key(n) == key), None)
+        index = self._index(key)
         self.remove(name)
-        self._fields.insert(len(self._fields) if index is None else index, field)
+        at = len(self._fields) if index is None else index
+        self._fields.insert(at, field)
+        self._keys.insert(at, key)
+
+    def _index(self, key: str) -> int | None:
+        try:
+            return self._keys.index(key)
+        except ValueError:
+            return None
 
     def get(self, name: str) -> str | None:
         """The first value; for list headers (Via, Route, ...) the first list element."""
+        key = _key(name)
+        if key not in MULTI_VALUE_HEADERS:
+            index = self._index(key)
+            return None if index is None else self._fields[index][1]
         values = self.get_all(name)
         return values[0] if values else None
 
     def get_all(self, name: str) -> list[str]:
         """Every value in order; list headers are split at top-level commas."""
         key = _key(name)
-        lines = [value for field_name, value in self._fields if _key(field_name) == key]
+        lines = [field[1] for field, k in zip(self._fields, self._keys, strict=True) if k == key]
         if key not in MULTI_VALUE_HEADERS:
             return lines
         return [part for line in lines for part in split_top_level(line, ",")]
 
     def remove(self, name: str) -> None:
         key = _key(name)
-        self._fields = [(n, v) for n, v in self._fields if _key(n) != key]
+        kept = [(f, k) for f, k in zip(self._fields, self._keys, strict=True) if k != key]
+        self._fields = [f for f, _ in kept]
+        self._keys = [k for _, k in kept]
 
     def items(self) -> list[tuple[str, str]]:
         return list(self._fields)
@@ -110,10 +135,11 @@ class Headers:
     def copy(self) -> Headers:
         duplicate = Headers()
         duplicate._fields = list(self._fields)
+        duplicate._keys = list(self._keys)
         return duplicate
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and any(_key(n) == _key(name) for n, _ in self._fields)
+        return isinstance(name, str) and _key(name) in self._keys
 
     def __len__(self) -> int:
         return len(self._fields)

@@ -95,4 +95,5 @@ def split_unsent(rows: Sequence[Row], legs: Sequence[Row]
 def record_endings(conn: Any, endings: Sequence[tuple[int, dict[str, Any] | None]],
                    leg_rows: Sequence[dict[str, Any]]) -> None:
     sip_repo.update_legs(conn, leg_rows)
-    sip_repo.end_calls(conn, endings, clock.now())
+    now = clock.now()
+    sip_repo.end_calls(conn, [(call_id, outcome, now) for call_id, outcome in endings])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -21,6 +22,10 @@ Address = tuple[str, int]
 Receive = Callable[[Message | ParseError | bytes, Address, Protocol], None]
 TCP_CONNECT_TIMEOUT_S = 5.0
 TCP_READ_BYTES = 64 * 1024
+# A burst of answers (hundreds of calls placed at once) must wait in the socket, not be
+# dropped: the kernel charges ~2 KiB per datagram, so its default 208 KiB holds ~90. Asked
+# for, and capped by the kernel at net.core.rmem_max / wmem_max (raise those for high rates).
+UDP_BUFFER_BYTES = 8 * 1024 * 1024
 
 
 @dataclass
@@ -58,6 +63,12 @@ class Transport:
             lambda: _Udp(self.receive), local_addr=(host, port))
         self._udp = protocol
         assert protocol.transport is not None
+        sock = protocol.transport.get_extra_info("socket")
+        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+            sock.setsockopt(socket.SOL_SOCKET, option, UDP_BUFFER_BYTES)
+        log.info("UDP buffers: %d bytes to receive, %d to send",
+                 sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+                 sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF))
         bound = protocol.transport.get_extra_info("sockname")
         self.address = (str(bound[0]), int(bound[1]))
         # TCP on the same port, so a peer's in-dialog request over TCP finds us.

@@ -66,15 +66,31 @@ def claim_queued(conn: sa.Connection, controller: str, now: datetime,
                         dict(r.request)) for r in conn.execute(stmt).all()]
 
 
-def insert_leg(conn: sa.Connection, *, call_id: int, leg: str, position: int, number: str,
-               sip_call_id: str, invite: str, now: datetime) -> int | None:
-    """The INVITE about to be sent; None when one with this Call-ID was already written
-    (the fence: that number had its INVITE for this try, it gets no second one)."""
-    stmt = insert_ignoring_conflicts(conn, call_legs).values(
-        call_id=call_id, leg=leg, position=position, number=number, sip_call_id=sip_call_id,
-        invite=invite, invite_at=now).returning(call_legs.c.id)
-    found = conn.execute(stmt).scalar()
-    return None if found is None else int(found)
+@dataclass(frozen=True)
+class NewLeg:
+    """An INVITE about to be sent, as its row holds it."""
+
+    call_id: int
+    leg: str
+    position: int
+    number: str
+    sip_call_id: str
+    invite: str
+    invite_at: datetime
+
+
+def insert_legs(conn: sa.Connection, legs: Sequence[NewLeg]) -> dict[str, int]:
+    """The INVITEs about to be sent, in one statement; returns the rows written by Call-ID.
+    A Call-ID missing from the answer was written before (the fence: that number had its
+    INVITE for this try, it gets no second one)."""
+    if not legs:
+        return {}
+    stmt = insert_ignoring_conflicts(conn, call_legs).values([
+        {"call_id": leg.call_id, "leg": leg.leg, "position": leg.position,
+         "number": leg.number, "sip_call_id": leg.sip_call_id, "invite": leg.invite,
+         "invite_at": leg.invite_at} for leg in legs
+    ]).returning(call_legs.c.id, call_legs.c.sip_call_id)
+    return {str(sip_call_id): int(row_id) for row_id, sip_call_id in conn.execute(stmt).all()}
 
 
 def rewrite_invite(conn: sa.Connection, leg_id: int, invite: str) -> None:
@@ -91,20 +107,18 @@ def update_legs(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
         bulk.update_each(conn, call_legs, group, sa.true(), [call_legs.c.id])
 
 
-def end_calls(conn: sa.Connection, endings: Sequence[tuple[int, dict[str, Any] | None]],
-              now: datetime) -> list[int]:
-    """placed → ended with the outcome, or → lost (None); guarded, so a call another
-    controller or the reaper ended meanwhile is left alone. Returns the calls ended here."""
+def end_calls(conn: sa.Connection,
+              endings: Sequence[tuple[int, dict[str, Any] | None, datetime]]) -> list[int]:
+    """placed → ended with the outcome, or → lost (None), at the given times, a statement
+    per kind; guarded, so a call another controller or the reaper ended meanwhile is left
+    alone. Returns the calls ended here."""
     ended: list[int] = []
-    for call_id, outcome in endings:
-        trigger = CallTrigger.END if outcome is not None else CallTrigger.LOSE
-        stmt = (calls.update()
-                .where(calls.c.id == call_id,
-                       calls.c.status.in_(call_state.allowed_from(trigger)))
-                .values(status=call_state.target(trigger).value, ended_at=now,
-                        outcome=outcome if outcome is not None else sa.null())
-                .returning(calls.c.id))
-        ended += [int(i) for i in conn.execute(stmt).scalars()]
+    for trigger in (CallTrigger.END, CallTrigger.LOSE):
+        rows = [{"id": call_id, "status": call_state.target(trigger).value, "ended_at": at,
+                 "outcome": outcome} for call_id, outcome, at in endings
+                if (outcome is not None) == (trigger is CallTrigger.END)]
+        guard = calls.c.status.in_(call_state.allowed_from(trigger))
+        ended += [int(r.id) for r in bulk.update_each(conn, calls, rows, guard, [calls.c.id])]
     return ended
 
 

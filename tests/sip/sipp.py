@@ -15,6 +15,7 @@ from tests.sip import net, trace
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 READY_TIMEOUT_S = 10.0
+SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
 # Options a scenario needs whoever runs it. a_answer_twice: sipp would take the controller's
 # second ACK (identical to the first) for a retransmission and answer it with the 200 again.
 SCENARIO_OPTIONS: dict[str, tuple[str, ...]] = {"a_answer_twice.xml": ("-nr",)}
@@ -72,6 +73,7 @@ class Sipp:
         transport: str = "u1",
         extra_args: Sequence[str] = (),
         port: int | None = None,
+        trace: bool = True,
     ) -> None:
         # A name without .xml is one of sipp's built-in scenarios (-sn), e.g. "uac".
         self.builtin = not str(scenario).endswith(".xml")
@@ -80,6 +82,8 @@ class Sipp:
         self.workdir = workdir
         # A port given: this phone takes over from one that stopped there (a retry test).
         self.port = port or net.free_port()
+        # No message trace: a benchmark's phone must not spend its time writing one.
+        self.trace = trace
         self.media_port = net.free_media_block()
         self.control_port = net.free_port()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -116,7 +120,9 @@ class Sipp:
         argv = [require("sipp"), *source, "-i", net.HOST, "-bind_local",
                 "-p", str(self.port), "-mp", str(self.media_port), "-cp", str(self.control_port),
                 "-ci", net.HOST, "-t", transport, "-nostdin", "-aa",
-                "-trace_msg", "-message_file", str(self.message_log),
+                # Bigger socket buffers: a burst of calls must queue, not be dropped.
+                "-buff_size", str(SOCKET_BUFFER_BYTES),
+                *(["-trace_msg", "-message_file", str(self.message_log)] if self.trace else []),
                 "-trace_err", "-error_file", str(self.error_log),
                 "-trace_stat", "-stf", str(self.stats_file), "-fd", "1"]
         if remote is not None:

@@ -214,11 +214,12 @@ def test_a_hanging_up_while_b_rings_cancels_b() -> None:
 
 def test_the_longest_call_is_ended_on_both_legs() -> None:
     call = flow()
-    connect(call)
-    assert call.on_timer(3600.0) == [Bye("A0"), Bye("B")]
-    call.on_bye_done("A0", 3600.1)
-    outcome = finish(call.on_bye_done("B", 3600.1))
-    assert outcome.connected and round(outcome.talk_seconds, 1) == 3594.9
+    connect(call)  # connected at 5.1 s: the longest talk counts from there
+    assert call.on_timer(3605.0) == []
+    assert call.on_timer(3605.1) == [Bye("A0"), Bye("B")]
+    call.on_bye_done("A0", 3605.2)
+    outcome = finish(call.on_bye_done("B", 3605.2))
+    assert outcome.connected and round(outcome.talk_seconds, 1) == 3600.0
 
 
 def test_a_refusing_b_s_media_ends_both() -> None:

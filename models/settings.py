@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     sip_controller_id: str | None = None
     # A controller silent this long is dead: another takes over (ends) the calls it held.
     sip_controller_timeout_s: float = 15.0
+    # Calls one controller sets up at once (INVITEs out, not yet connected); the rest wait
+    # queued, so a burst never makes the controller answer later than T1.
+    sip_max_setups: int = 200
 
     # An attempt still `claimed` this long after its message was sent is sent again.
     claimed_resend_after_s: float = 60.0

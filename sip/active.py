@@ -51,6 +51,7 @@ class ActiveCall:
     identity: Identity
     flow: CallFlow
     legs: dict[str, LegRuntime] = field(default_factory=dict)
+    setting_up: bool = True  # not yet connected, nor over
 
     @property
     def attempt_id(self) -> int:

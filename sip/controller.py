@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +52,9 @@ class Controller:
         self.dialogs: dict[DialogKey, tuple[ActiveCall, str]] = {}
         self.invites: dict[str, tuple[ActiveCall, str]] = {}  # by leg Call-ID, for forks
         self.strays = Strays(self)
+        # Calls being set up (not yet connected, nor over): what admission counts.
+        self.setting_up = 0
+        self.on_room: Callable[[], None] = lambda: None
         self._timers: dict[int, asyncio.TimerHandle] = {}
 
     @property
@@ -72,6 +76,7 @@ class Controller:
                         max_call_s=self.limits.max_call_s)
         call = ActiveCall(claimed, account, request.identity, flow)
         self.calls[claimed.id] = call
+        self.setting_up += 1
         self.execute(call, flow.start(self.now))
 
     def execute(self, call: ActiveCall, commands: list[cmd.Command]) -> None:
@@ -86,6 +91,10 @@ class Controller:
                 self._in_dialog(call, command)
             else:
                 self._finish(call, command.outcome)
+        if call.setting_up and (call.flow.connected_at is not None or call.flow.finished):
+            call.setting_up = False
+            self.setting_up -= 1
+            self.on_room()
         self._arm(call)
 
     def _arm(self, call: ActiveCall) -> None:

@@ -118,11 +118,16 @@ class Service:
 
     async def _claim_until_stopped(self) -> None:
         interval = SQLITE_POLL_INTERVAL_S if self.settings.is_sqlite else POLL_INTERVAL_S
+        self.controller.on_room = self.wake.set
         while not self.stopping:
-            batch = await self.store.write(lambda conn: sip_repo.claim_queued(
-                conn, self.me, clock.now(), CLAIM_BATCH_MAX))
+            # Admission: a burst of calls is set up at the pace answers can be handled, the
+            # rest waits queued (a loop late by T1 would see its INVITEs retransmitted).
+            room = min(CLAIM_BATCH_MAX,
+                       self.settings.sip_max_setups - self.controller.setting_up)
+            batch = [] if room <= 0 else await self.store.write(
+                lambda conn, room=room: sip_repo.claim_queued(conn, self.me, clock.now(), room))
             await self._start(batch)
-            if len(batch) == CLAIM_BATCH_MAX:
+            if batch and len(batch) == room:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), interval)

@@ -3,6 +3,7 @@ dialog it works with. Pure data and naming; no I/O."""
 
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,11 @@ class Context:
     purpose: str  # invite, reinvite, cancel, bye
 
 
+# Tags and branches need to be unique, not secret: a PRNG seeded from the system's
+# randomness, without a system call per token (there are several per call).
+_TOKENS = random.Random(secrets.randbits(128))
+
+
 def token() -> str:
     """A random token for a tag, a branch or a cnonce."""
-    return secrets.token_hex(8)
+    return f"{_TOKENS.getrandbits(64):016x}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, replace
@@ -25,6 +26,9 @@ _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _FORBIDDEN_IN_URI = frozenset(' \t"<>\\')
 # An unquoted display name: tokens in RFC 3261, any text short of URI punctuation in practice.
 _DISPLAY_NAME_RE = re.compile(r"[^\"<>:;@]*")
+# The same header values come back in every message of a dialog: each is parsed once
+# (the values are immutable; a flood of distinct ones only cycles the cache).
+PARSED_KEPT = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,7 @@ def _port(text: str) -> int:
     return int(text)
 
 
+@functools.lru_cache(maxsize=PARSED_KEPT)
 def parse_uri(text: str) -> SipUri:
     """Parse a sip:/sips: URI. A password is dropped and URI headers (?...) are ignored."""
     scheme, colon, rest = text.strip().partition(":")
@@ -153,6 +158,7 @@ def parse_uri(text: str) -> SipUri:
     return SipUri(scheme.lower(), user, host, port, parse_params(params_text))
 
 
+@functools.lru_cache(maxsize=PARSED_KEPT)
 def parse_any_uri(text: str) -> Uri:
     """A SipUri for sip:/sips:, else an AbsoluteUri (tel:, urn:, ...)."""
     scheme, colon, rest = text.strip().partition(":")
@@ -165,6 +171,7 @@ def parse_any_uri(text: str) -> Uri:
     return AbsoluteUri(scheme.lower(), rest)
 
 
+@functools.lru_cache(maxsize=PARSED_KEPT)
 def parse_name_addr(text: str) -> NameAddr:
     """Parse ``"Name" <uri>;params``, ``Name <uri>;params`` or a bare ``uri;params``.
 

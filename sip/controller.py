@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,7 +60,7 @@ class Controller:
 
     @property
     def now(self) -> float:
-        return asyncio.get_running_loop().time()
+        return self._endpoint().now
 
     def _endpoint(self) -> Endpoint:
         assert self.endpoint is not None
@@ -251,7 +252,7 @@ class Controller:
         try:
             invite = with_credentials(leg.invite, challenge, username=account.username,
                                       password=account.password or "",
-                                      branch=new_branch(token()), cnonce=token())
+                                      branch=new_branch(token()), cnonce=secrets.token_hex(8))
         except DigestError as error:
             log.warning("cannot answer the challenge for %s: %s", leg.sip_call_id, error)
             return False

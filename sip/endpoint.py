@@ -60,10 +60,17 @@ class Endpoint:
             = {}
         self._handles: dict[int, asyncio.TimerHandle] = {}
         self.dropped = 0  # messages from the network that could not be read
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
 
     @property
     def now(self) -> float:
-        return asyncio.get_running_loop().time()
+        return self.loop.time()
 
     # -- sending -------------------------------------------------------------------------
 
@@ -199,7 +206,7 @@ class Endpoint:
         self._disarm(machine)
         deadline = machine.next_deadline()
         if deadline is not None:
-            self._handles[id(machine)] = asyncio.get_running_loop().call_at(deadline, fire)
+            self._handles[id(machine)] = self.loop.call_at(deadline, fire)
 
     def _disarm(self, machine: TimedMachine) -> None:
         handle = self._handles.pop(id(machine), None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import socket
@@ -37,6 +38,8 @@ POLL_INTERVAL_S = 1.0
 SQLITE_POLL_INTERVAL_S = 0.2
 HEARTBEAT_INTERVAL_S = 2.0
 NOTIFY_RETRY_S = 2.0
+LAG_PROBE_S = 0.05
+LAG_WARN_S = 0.2
 
 
 def controller_id(settings: Settings) -> str:
@@ -90,7 +93,7 @@ class Service:
         log.info("SIP controller %s listening on %s:%s (udp and tcp), trunk %s", self.me,
                  *self.transport.address, self.settings.sip_trunk)
         tasks = [asyncio.create_task(c) for c in (
-            self.store.run(), self._listen(), self._heartbeats())]
+            self.store.run(), self._listen(), self._heartbeats(), watch_loop_lag())]
         await self._heartbeat_and_take_over([self.me])
         try:
             await self._claim_until_stopped()
@@ -125,13 +128,16 @@ class Service:
             room = min(CLAIM_BATCH_MAX,
                        self.settings.sip_max_setups - self.controller.setting_up)
             batch = [] if room <= 0 else await self.store.write(
-                lambda conn, room=room: sip_repo.claim_queued(conn, self.me, clock.now(), room))
+                functools.partial(self._claim, limit=room))
             await self._start(batch)
             if batch and len(batch) == room:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), interval)
             self.wake.clear()
+
+    def _claim(self, conn: sa.Connection, limit: int) -> list[ClaimedCall]:
+        return sip_repo.claim_queued(conn, self.me, clock.now(), limit)
 
     async def _start(self, batch: list[ClaimedCall]) -> None:
         if not batch:
@@ -205,6 +211,18 @@ class Service:
         leg_rows = [row for _, call_legs in sent for row in recovery.ended_rows(call_legs, now)]
         if endings:
             self.store.write_later(lambda conn: recovery.record_endings(conn, endings, leg_rows))
+
+
+async def watch_loop_lag() -> None:
+    """Say when the event loop ran late: answers are then late too (past T1, a peer's
+    retransmissions start), so it is worth a log line."""
+    loop = asyncio.get_running_loop()
+    while True:
+        started = loop.time()
+        await asyncio.sleep(LAG_PROBE_S)
+        late_s = loop.time() - started - LAG_PROBE_S
+        if late_s > LAG_WARN_S:
+            log.warning("the event loop ran %.0f ms late", late_s * 1000)
 
 
 async def serve(settings: Settings) -> None:

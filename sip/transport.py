@@ -8,8 +8,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
 from sip.framer import StreamFramer
 from sip.grammar import ParseError
@@ -26,23 +25,8 @@ TCP_READ_BYTES = 64 * 1024
 # dropped: the kernel charges ~2 KiB per datagram, so its default 208 KiB holds ~90. Asked
 # for, and capped by the kernel at net.core.rmem_max / wmem_max (raise those for high rates).
 UDP_BUFFER_BYTES = 8 * 1024 * 1024
-
-
-@dataclass
-class _Udp(asyncio.DatagramProtocol):
-    receive: Receive
-    transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # The selector loop's datagram transport does not derive from DatagramTransport.
-        self.transport = cast(asyncio.DatagramTransport, transport)
-
-    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
-        self.receive(data, (str(addr[0]), int(str(addr[1]))), "udp")
-
-    def error_received(self, exc: Exception) -> None:
-        # An ICMP port unreachable after a send, say: the transaction's timers handle it.
-        log.debug("UDP error: %s", exc)
+MAX_DATAGRAM_BYTES = 65535
+DATAGRAMS_PER_TURN = 64
 
 
 class Transport:
@@ -51,33 +35,51 @@ class Transport:
 
     def __init__(self, receive: Receive) -> None:
         self.receive = receive
-        self._udp: _Udp | None = None
+        self._udp: socket.socket | None = None
         self._server: asyncio.Server | None = None
         self._connections: dict[Address, asyncio.StreamWriter] = {}
         self._connecting: dict[Address, asyncio.Task[asyncio.StreamWriter]] = {}
         self.address: Address = ("0.0.0.0", 0)
 
     async def start(self, host: str, port: int) -> None:
-        loop = asyncio.get_running_loop()
-        _, protocol = await loop.create_datagram_endpoint(
-            lambda: _Udp(self.receive), local_addr=(host, port))
-        self._udp = protocol
-        assert protocol.transport is not None
-        sock = protocol.transport.get_extra_info("socket")
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        sock.setblocking(False)
         for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
             sock.setsockopt(socket.SOL_SOCKET, option, UDP_BUFFER_BYTES)
+        sock.bind((host, port))
         log.info("UDP buffers: %d bytes to receive, %d to send",
                  sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
                  sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF))
-        bound = protocol.transport.get_extra_info("sockname")
+        self._udp = sock
+        asyncio.get_running_loop().add_reader(sock.fileno(), self._read_datagrams)
+        bound = sock.getsockname()
         self.address = (str(bound[0]), int(bound[1]))
         # TCP on the same port, so a peer's in-dialog request over TCP finds us.
         self._server = await asyncio.start_server(self._accepted, host, self.address[1])
 
+    def _read_datagrams(self) -> None:
+        """Everything waiting, up to a bound: one loop turn per datagram would spend more on
+        the turn than on the message when a burst of answers arrives."""
+        assert self._udp is not None
+        for _ in range(DATAGRAMS_PER_TURN):
+            try:
+                data, source = self._udp.recvfrom(MAX_DATAGRAM_BYTES)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:  # an ICMP error of an earlier send, say
+                log.debug("UDP receive error: %s", error)
+                return
+            self.receive(data, (str(source[0]), int(source[1])), "udp")
+
     def send(self, data: bytes, to: Address, protocol: Protocol) -> None:
         if protocol == "udp":
-            assert self._udp is not None and self._udp.transport is not None
-            self._udp.transport.sendto(data, to)
+            assert self._udp is not None
+            try:
+                self._udp.sendto(data, to)
+            except OSError as error:
+                # Like a datagram lost on the way: the transaction retransmits or times out.
+                log.warning("UDP send to %s:%s failed: %s", to[0], to[1], error)
             return
         writer = self._connections.get(to)
         if writer is not None and not writer.is_closing():
@@ -133,8 +135,9 @@ class Transport:
             writer.close()
 
     def close(self) -> None:
-        if self._udp is not None and self._udp.transport is not None:
-            self._udp.transport.close()
+        if self._udp is not None:
+            asyncio.get_running_loop().remove_reader(self._udp.fileno())
+            self._udp.close()
         if self._server is not None:
             self._server.close()
         for writer in self._connections.values():

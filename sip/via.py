@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -23,6 +24,9 @@ DEFAULT_SIP_PORT = 5060
 DEFAULT_SIPS_PORT = 5061
 _SENT_PROTOCOL_RE = re.compile(r"\s*([^\s/]+)\s*/\s*([^\s/]+)\s*/\s*([^\s/;]+)\s*(.*)", re.DOTALL)
 _CSEQ_RE = re.compile(r"\s*([0-9]{1,10})\s+(\S+)\s*")
+# The same header values come back in every message of a dialog: each is parsed once
+# (the values are immutable; a flood of distinct ones only cycles the cache).
+PARSED_KEPT = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,7 @@ class Via:
         return replace(self, params=replace_param(self.params, name, value))
 
 
+@functools.lru_cache(maxsize=PARSED_KEPT)
 def parse_via(text: str) -> Via:
     match = _SENT_PROTOCOL_RE.fullmatch(text)
     if match is None:
@@ -92,6 +97,7 @@ def parse_via(text: str) -> Via:
     return Via(transport.upper(), host, port, params, f"{name.upper()}/{version}")
 
 
+@functools.lru_cache(maxsize=PARSED_KEPT)
 def parse_cseq(text: str) -> tuple[int, str]:
     """``"101 INVITE"`` -> (101, "INVITE")."""
     match = _CSEQ_RE.fullmatch(text)

@@ -99,12 +99,15 @@ class Controller:
         self._arm(call)
 
     def _arm(self, call: ActiveCall) -> None:
-        old = self._timers.pop(call.claimed.id, None)
+        deadline = None if call.flow.finished else call.flow.next_deadline()
+        old = self._timers.get(call.claimed.id)
+        if old is not None and old.when() == deadline and not old.cancelled():
+            return  # armed for that time already: most events leave it where it was
         if old is not None:
             old.cancel()
-        deadline = call.flow.next_deadline()
-        if deadline is not None and not call.flow.finished:
-            self._timers[call.claimed.id] = asyncio.get_running_loop().call_at(
+            del self._timers[call.claimed.id]
+        if deadline is not None:
+            self._timers[call.claimed.id] = self._endpoint().loop.call_at(
                 deadline, lambda: self.execute(call, call.flow.on_timer(self.now)))
 
     # -- commands --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -24,7 +25,14 @@ class MediaSection:
     attributes: tuple[str, ...]  # the text after "a=", in order
 
 
-def _lines(sdp: bytes) -> list[tuple[str, str]]:
+def _lines(sdp: bytes) -> tuple[tuple[str, str], ...]:
+    """The description's lines as (type, value); each description is read once however
+    often a call handles it (checked, answered, re-originated)."""
+    return _read_lines(sdp)
+
+
+@functools.lru_cache(maxsize=1024)
+def _read_lines(sdp: bytes) -> tuple[tuple[str, str], ...]:
     try:
         text = sdp.decode("utf-8")
     except UnicodeDecodeError:
@@ -43,7 +51,7 @@ def _lines(sdp: bytes) -> list[tuple[str, str]]:
     origins = [value for kind, value in lines if kind == "o"]
     if len(origins) != 1 or len(origins[0].split()) != 6:
         raise SdpError("SDP needs exactly one o= line of six fields")
-    return lines
+    return tuple(lines)
 
 
 def media_sections(sdp: bytes) -> list[MediaSection]:

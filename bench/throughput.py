@@ -30,8 +30,10 @@ from api.nudge import Nudger
 from bench import harness, noop_app
 from models import db
 from tests import support
+from tests.sip.sipp import Sipp
 
 TARGET_RATIO = 0.5
+SIP_SCENARIOS = Path(__file__).resolve().parent / "sip"
 
 
 def noop_rate(broker_url: str, work: Path, n: int, concurrency: int, timeout_s: float) -> float:
@@ -67,20 +69,34 @@ def noop_rate(broker_url: str, work: Path, n: int, concurrency: int, timeout_s: 
 
 
 def ringback_run(dbs: harness.Databases, broker_url: str, work: Path, n: int,
-                 concurrency: int, timeout_s: float) -> harness.ThroughputResult:
+                 concurrency: int, timeout_s: float, sip: bool = False
+                 ) -> harness.ThroughputResult:
+    """The simulated dialer, or (``sip``) real calls through one `ringback sip` controller
+    to a sipp phone that answers at once (both legs; the controller hangs up at once)."""
     url = dbs.fresh()
     engine = db.create_engine(url)
     nudger = Nudger(broker_url)
+    phone = Sipp(SIP_SCENARIOS / "uas_any.xml", work, name="phone", trace=False) if sip else None
     try:
         scheduler_id = harness.new_scheduler(engine)
         with harness.NoContentReceiver() as receiver:
+            dialer = {} if phone is None else {
+                "dialer": "sip", "sip_trunk": f"sip:{phone.start().address}",
+                "sip_listen": f"127.0.0.1:{support.free_port()}", "sip_max_call_s": 0}
             env = harness.stack_env(url, broker_url, work, {"default": "answer"},
                                     webhook_allow_private="true",
-                                    deliver_events_interval_s=0.25, dispatch_interval_s=0.25)
+                                    deliver_events_interval_s=0.25, dispatch_interval_s=0.25,
+                                    **dialer)
             with harness.ringback_stack(env, work, workers=1, concurrency=concurrency) as stack:
+                if phone is not None:
+                    stack.start_command("sip", [sys.executable, "-m", "api.cli", "sip"])
+                    harness.poll(lambda: "listening on" in (work / "sip.log").read_text(),
+                                 30, "the controller", stack)
                 return harness.measure_throughput(engine, stack, scheduler_id, n, receiver.url,
                                                   nudger, timeout_s)
     finally:
+        if phone is not None:
+            phone.stop()
         nudger.close()
         engine.dispose()
 
@@ -91,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=300, help="seconds per phase")
+    parser.add_argument("--sip", action="store_true",
+                        help="also run it with the SIP dialer against a sipp phone")
     args = parser.parse_args(argv)
 
     with harness.workdir("throughput") as work, harness.Databases() as dbs, \
@@ -101,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         harness.flush(broker_url)
         result = ringback_run(dbs, broker_url, work, args.tasks, args.concurrency,
                               args.timeout)
+        sip_result = None
+        if args.sip:
+            harness.flush(broker_url)
+            sip_result = ringback_run(dbs, broker_url, work, args.tasks, args.concurrency,
+                                      args.timeout, sip=True)
 
     r = harness.ratio(result.tries_per_s, baseline)
     hooks = result.webhooks_seconds or 0.0
@@ -123,6 +146,15 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(r, 3), "target_ratio": TARGET_RATIO, "target_met": r >= TARGET_RATIO,
         "ratio_until_webhooks_delivered": round(r_hooks, 3),
     }
+    if sip_result is not None:
+        r_sip = harness.ratio(sip_result.tries_per_s, baseline)
+        harness.say(f"ringback, SIP dialer (real calls to a sipp phone): {sip_result.tasks} "
+                    f"tries finished in {sip_result.seconds:.2f} s = "
+                    f"{sip_result.tries_per_s:.1f} tries/s ({sip_result.not_success} not "
+                    f"successful), ratio {r_sip:.3f}; simulated: {result.tries_per_s:.1f}/s")
+        figures.update(sip_tries_per_s=round(sip_result.tries_per_s, 1),
+                       sip_seconds=round(sip_result.seconds, 3),
+                       sip_not_success=sip_result.not_success, sip_ratio=round(r_sip, 3))
     harness.emit_json("throughput", figures)
     return 0
 

@@ -53,6 +53,7 @@ class ActiveCall:
     flow: CallFlow
     legs: dict[str, LegRuntime] = field(default_factory=dict)
     setting_up: bool = True  # not yet connected, nor over
+    let_go: bool = False  # the lease was lost: another controller may hold it now
 
     @property
     def attempt_id(self) -> int:

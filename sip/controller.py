@@ -132,10 +132,15 @@ class Controller:
                 leg.sip_call_id, text, clock.now()))
         except Exception:
             log.exception("the INVITE of %s was not written, so it is not sent", leg.sip_call_id)
-            self._leg_final(call, leg.key, None, "not sent: the database refused its record")
+            if not call.let_go:
+                self._leg_final(call, leg.key, None, "not sent: the database refused its record")
             return
-        if leg.row_id is None:  # written before: this number had its INVITE for this try
-            self._leg_final(call, leg.key, None, "not sent again: it was sent before")
+        if call.let_go:  # its lease lapsed while the row was written: its next holder ends it
+            return
+        if leg.row_id is None:  # written before (this number had its INVITE for this try),
+            # or the call was taken over meanwhile
+            self._leg_final(call, leg.key, None, "not sent: it was sent before, or its call is "
+                                                 "held elsewhere now")
             return
         leg.sent = True
         self._endpoint().request(leg.invite, call.account.trunk.hop,
@@ -188,6 +193,18 @@ class Controller:
             if leg.dialog is not None:
                 self.dialogs.pop(leg.dialog.key, None)
 
+    def let_go(self, call: ActiveCall) -> None:
+        """Stop acting on ``call`` (sip.letgo): no timer, no transaction of its own."""
+        call.let_go = True
+        timer = self._timers.pop(call.claimed.id, None)
+        if timer is not None:
+            timer.cancel()
+        self.calls.pop(call.claimed.id, None)
+        if call.setting_up:
+            call.setting_up = False
+            self.setting_up -= 1
+        asyncio.get_running_loop().call_later(LINGER_S, self._forget, call)
+
     def fail_unplaced(self, claimed: ClaimedCall, reason: str) -> None:
         """A call that cannot be placed at all (no account): it ends before any INVITE."""
         request = CallRequest.from_json(claimed.request)
@@ -198,7 +215,7 @@ class Controller:
     # -- what the transactions say -----------------------------------------------------
 
     def on_response(self, context: object, response: Response) -> None:
-        if not isinstance(context, Context):
+        if not isinstance(context, Context) or context.call.let_go:
             return  # a BYE or CANCEL of a call no longer held: nothing follows from it
         call, key = context.call, context.leg
         if context.purpose == "invite":
@@ -209,7 +226,7 @@ class Controller:
             self.execute(call, call.flow.on_bye_done(key, self.now))
 
     def on_timeout(self, context: object) -> None:
-        if not isinstance(context, Context):
+        if not isinstance(context, Context) or context.call.let_go:
             return
         call, key, flow = context.call, context.leg, context.call.flow
         if context.purpose == "invite":
@@ -295,7 +312,7 @@ class Controller:
             return None
         call, key = known
         answer = peer.answer(call.legs[key], call.flow.sdp_for_peer(key), request)
-        if request.method == "BYE" and answer.status == 200:
+        if request.method == "BYE" and answer.status == 200 and not call.let_go:
             self.update(call.legs[key], hangup_by="peer")
             self.execute(call, call.flow.on_peer_bye(key, self.now))
         return answer

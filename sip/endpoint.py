@@ -85,6 +85,16 @@ class Endpoint:
         self.clients[transaction.key] = (transaction, context, to, wire)
         self._run_client(transaction, transaction.start(self.now))
 
+    def abandon(self, contexts: Callable[[object], bool]) -> int:
+        """Drop the client transactions whose context matches: they send nothing more (no
+        retransmission) and report nothing; a late answer to one is a stray. How many."""
+        dropped = [(key, transaction) for key, (transaction, context, _, _)
+                   in self.clients.items() if contexts(context)]
+        for key, transaction in dropped:
+            del self.clients[key]
+            self._disarm(transaction)
+        return len(dropped)
+
     def send(self, message: Message, hop: Hop) -> None:
         """Send once, no transaction (an ACK for a 2xx)."""
         to, wire = resolve(hop)

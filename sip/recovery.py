@@ -92,8 +92,10 @@ def split_unsent(rows: Sequence[Row], legs: Sequence[Row]
     return unsent, sent
 
 
-def record_endings(conn: Any, endings: Sequence[tuple[int, dict[str, Any] | None]],
+def record_endings(conn: Any, controller: str,
+                   endings: Sequence[tuple[int, dict[str, Any] | None]],
                    leg_rows: Sequence[dict[str, Any]]) -> None:
-    sip_repo.update_legs(conn, leg_rows)
+    sip_repo.update_legs(conn, controller, leg_rows)
     now = clock.now()
-    sip_repo.end_calls(conn, [(call_id, outcome, now) for call_id, outcome in endings])
+    sip_repo.end_calls(conn, controller,
+                       [(call_id, outcome, now) for call_id, outcome in endings])

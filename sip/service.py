@@ -18,14 +18,16 @@ import sqlalchemy as sa
 
 from models import clock, db, json_logs
 from models.repository import accounts_repo, sip_repo
+from models.repository.common import Row
 from models.repository.sip_repo import ClaimedCall
 from models.settings import Settings
-from sip import recovery
+from sip import letgo, recovery
 from sip.active import CallRequest
 from sip.codec import Message
 from sip.controller import Controller, Limits
 from sip.endpoint import Endpoint
 from sip.grammar import ParseError
+from sip.lease import Lease
 from sip.requests import Account, Trunk
 from sip.store import Store
 from sip.transaction_base import Timers
@@ -36,7 +38,6 @@ log = logging.getLogger(__name__)
 CLAIM_BATCH_MAX = 200
 POLL_INTERVAL_S = 1.0
 SQLITE_POLL_INTERVAL_S = 0.2
-HEARTBEAT_INTERVAL_S = 2.0
 NOTIFY_RETRY_S = 2.0
 LAG_PROBE_S = 0.05
 LAG_WARN_S = 0.2
@@ -72,13 +73,21 @@ class Service:
         self.trunk = Trunk.parse(settings.sip_trunk)
         self.me = controller_id(settings)
         self.engine = db.create_engine(settings.database_url, pool_size=4)
-        self.store = Store(self.engine)
+        self.store = Store(self.engine, self.me)
         self.transport = Transport(self._receive)
         self.controller = Controller(self.store, Limits(
             settings.sip_a_ring_timeout_s, settings.sip_b_ring_timeout_s,
             settings.sip_max_call_s), via=("0.0.0.0", 0))
         self.endpoint = Endpoint(self.transport, Timers(t1=settings.sip_t1_s), self.controller)
         self.controller.endpoint = self.endpoint
+        self.lease = Lease(settings.sip_controller_timeout_s)
+        # Cut off: no lease, so no call is taken or held. A controller starts cut off, and
+        # is back once a heartbeat is written and what it held before has been taken over.
+        self.cut_off = True
+        self.let_go_count = 0  # times the lease lapsed: a start begun before one is void
+        self.own_calls_unsure = False  # a claim failed: some claimed calls may be unstarted
+        self._starting = asyncio.Lock()  # claims and take-overs start calls one at a time
+        self._lease_timer: asyncio.TimerHandle | None = None
         self.wake = asyncio.Event()
         self.stopping = False
         self.main_task: asyncio.Task[None] | None = None
@@ -94,7 +103,6 @@ class Service:
                  *self.transport.address, self.settings.sip_trunk)
         tasks = [asyncio.create_task(c) for c in (
             self.store.run(), self._listen(), self._heartbeats(), watch_loop_lag())]
-        await self._heartbeat_and_take_over([self.me])
         try:
             await self._claim_until_stopped()
             while self.controller.calls:
@@ -103,6 +111,8 @@ class Service:
         finally:
             for task in tasks:
                 task.cancel()
+            if self._lease_timer is not None:
+                self._lease_timer.cancel()
             self.transport.close()
             self.store.close()
             self.engine.dispose()
@@ -125,27 +135,40 @@ class Service:
         while not self.stopping:
             # Admission: a burst of calls is set up at the pace answers can be handled, the
             # rest waits queued (a loop late by T1 would see its INVITEs retransmitted).
-            room = min(CLAIM_BATCH_MAX,
-                       self.settings.sip_max_setups - self.controller.setting_up)
-            batch = [] if room <= 0 else await self.store.write(
-                functools.partial(self._claim, limit=room))
-            await self._start(batch)
-            if batch and len(batch) == room:
+            room = 0 if self.cut_off else min(
+                CLAIM_BATCH_MAX, self.settings.sip_max_setups - self.controller.setting_up)
+            claimed = await self._claim_and_start(room) if room > 0 else 0
+            if claimed and claimed == room:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), interval)
             self.wake.clear()
 
+    async def _claim_and_start(self, room: int) -> int:
+        async with self._starting:
+            let_go_before = self.let_go_count
+            try:
+                batch = await self.store.write(functools.partial(self._claim, limit=room))
+                await self._start(batch, let_go_before)
+            except Exception:
+                # The claim may have been written: what it took is taken over from ourself.
+                self.own_calls_unsure = True
+                log.exception("claiming calls failed; trying again")
+                return 0
+            return len(batch)
+
     def _claim(self, conn: sa.Connection, limit: int) -> list[ClaimedCall]:
         return sip_repo.claim_queued(conn, self.me, clock.now(), limit)
 
-    async def _start(self, batch: list[ClaimedCall]) -> None:
+    async def _start(self, batch: list[ClaimedCall], let_go_before: int) -> None:
         if not batch:
             return
         requests = {c.id: CallRequest.from_json(c.request) for c in batch}
         wanted = {(c.client_id, ext) for c in batch
                   if (ext := requests[c.id].extension_id) is not None}
         accounts = await self.store.read(lambda conn: accounts_repo.find_for_calls(conn, wanted))
+        if self.let_go_count != let_go_before:
+            return  # the lease lapsed meanwhile: they stay ours, taken over once back
         for call in batch:
             extension = requests[call.id].extension_id
             if extension is None:
@@ -181,36 +204,93 @@ class Service:
 
     async def _heartbeats(self) -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT_INTERVAL_S)
             try:
-                silent = await self.store.read(lambda conn: sip_repo.silent_controllers(
-                    conn, clock.now() - timedelta(seconds=self.settings.sip_controller_timeout_s)))
-                await self._heartbeat_and_take_over([s for s in silent if s != self.me])
+                await self._heartbeat_and_take_over()
             except Exception:
                 log.exception("heartbeat or take-over failed; trying again")
+            await asyncio.sleep(self.lease.heartbeat_interval_s)
 
-    async def _heartbeat_and_take_over(self, holders: list[str]) -> None:
+    async def _heartbeat_and_take_over(self) -> None:
+        loop = asyncio.get_running_loop()
+        begun = loop.time()
+        silent = await self.store.write(self._heartbeat)
+        if not self.lease.renew(begun, loop.time()):
+            return  # written too late to count: the lease may have lapsed meanwhile
+        self._arm_lease()
+        ours = self.cut_off or self.own_calls_unsure
+        holders = [s for s in silent if s != self.me] + ([self.me] if ours else [])
+        if await self._take_over(holders) and ours:
+            if self.cut_off and self.let_go_count:
+                log.info("back: the lease is held again, taking calls")
+            self.cut_off = self.own_calls_unsure = False
+            self.wake.set()
+
+    def _heartbeat(self, conn: sa.Connection) -> list[str]:
+        """Say this controller is alive; the controllers silent too long."""
         host, port = self.transport.address
-        listen = f"{host}:{port}"
-        await self.store.write(lambda conn: sip_repo.heartbeat(conn, self.me, listen,
-                                                               clock.now()))
-        if not holders:
+        now = clock.now()
+        sip_repo.heartbeat(conn, self.me, f"{host}:{port}", now)
+        timeout = timedelta(seconds=self.settings.sip_controller_timeout_s)
+        return sip_repo.silent_controllers(conn, now - timeout)
+
+    def _arm_lease(self) -> None:
+        assert self.lease.until is not None
+        if self._lease_timer is not None:
+            self._lease_timer.cancel()
+        self._lease_timer = asyncio.get_running_loop().call_at(self.lease.until,
+                                                               self._lease_lapsed)
+
+    def _lease_lapsed(self) -> None:
+        if self.lease.held(asyncio.get_running_loop().time()):
+            self._arm_lease()
             return
-        rows = await self.store.write(lambda conn: sip_repo.take_over(
-            conn, holders, self.me, recovery.TAKE_OVER_BATCH_MAX))
+        self.lease.lose()
+        self.cut_off = True
+        self.let_go_count += 1
+        count = letgo.let_go_all(self.controller)
+        log.warning("no heartbeat written for %.1f s: let go of %d calls, taking none until "
+                    "one is", self.lease.length_s, count)
+
+    async def _take_over(self, holders: list[str]) -> bool:
+        """Take over every call ``holders`` hold, a page at a time; False when the lease
+        lapsed meanwhile (what is left is taken over once back)."""
+        after_id = 0
+        while holders:
+            async with self._starting:
+                let_go_before = self.let_go_count
+                rows = await self.store.write(functools.partial(
+                    sip_repo.take_over, holders=holders, controller=self.me,
+                    limit=recovery.TAKE_OVER_BATCH_MAX, after_id=after_id))
+                if not rows:
+                    break
+                after_id = max(int(r.id) for r in rows)
+                await self._end_or_place(
+                    [r for r in rows if int(r.id) not in self.controller.calls], holders,
+                    let_go_before)
+                if self.let_go_count != let_go_before:
+                    return False
+            if len(rows) < recovery.TAKE_OVER_BATCH_MAX:
+                break
+        return True
+
+    async def _end_or_place(self, rows: list[Row], holders: list[str],
+                            let_go_before: int) -> None:
         legs = await self.store.read(lambda conn: sip_repo.legs_of(conn, [r.id for r in rows]))
         unsent, sent = recovery.split_unsent(rows, legs)
         if rows:
             log.info("took over %d calls of %s: %d to place, %d to end", len(rows),
                      ", ".join(holders), len(unsent), len(sent))
-        await self._start(unsent)
+        await self._start(unsent, let_go_before)
+        if self.let_go_count != let_go_before:
+            return
         now = clock.now()
         endings = [(call.id, recovery.end_call_from_saved_state(self.controller, call, call_legs,
                                                                 now))
                    for call, call_legs in sent]
         leg_rows = [row for _, call_legs in sent for row in recovery.ended_rows(call_legs, now)]
         if endings:
-            self.store.write_later(lambda conn: recovery.record_endings(conn, endings, leg_rows))
+            self.store.write_later(lambda conn: recovery.record_endings(
+                conn, self.me, endings, leg_rows))
 
 
 async def watch_loop_lag() -> None:

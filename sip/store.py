@@ -24,6 +24,8 @@ T = TypeVar("T")
 Work = Callable[[sa.Connection], Any]
 # Generic writes gathered into one transaction at most (the kinds above have no limit).
 BATCH_MAX = 500
+# After a failed write (the database unreachable): the pause before the next try.
+RETRY_S = 1.0
 
 
 @dataclass
@@ -39,8 +41,10 @@ class _Batch:
 
 
 class Store:
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, controller: str, retry_s: float = RETRY_S) -> None:
         self.engine = engine
+        self.controller = controller  # whose calls: what it writes is guarded on holding them
+        self.retry_s = retry_s
         self._executor = ThreadPoolExecutor(2, "sip-db")
         self._pending = _Batch()
         self._wake = asyncio.Event()
@@ -62,7 +66,8 @@ class Store:
         self._wake.set()
 
     async def insert_leg(self, leg: sip_repo.NewLeg) -> int | None:
-        """The leg's row id once committed; None when its Call-ID was written before."""
+        """The leg's row id once committed; None when it must not be sent (its Call-ID was
+        written before, or its call is no longer held here)."""
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         self._pending.legs.append((leg, future))
         self._wake.set()
@@ -90,8 +95,11 @@ class Store:
                         self._executor, self._write, batch)
                 except Exception as error:
                     self.failed_writes += 1
-                    log.exception("writing a batch of calls' changes failed")
+                    log.exception("writing a batch of calls' changes failed; what is not "
+                                  "waited on is written again in %.0f s", self.retry_s)
                     _fail(batch, error)
+                    self._keep(batch)
+                    await asyncio.sleep(self.retry_s)  # the database is away: don't spin
                     continue
                 # Told only after the commit: an INVITE leaves once its row is in.
                 for leg, future in batch.legs:
@@ -99,6 +107,18 @@ class Store:
                 for (_, work_future), result in zip(batch.works, results, strict=True):
                     if work_future is not None:
                         _resolve(work_future, result)
+
+    def _keep(self, failed: _Batch) -> None:
+        """What nobody waits on (leg changes, endings, writes handed in to be done later)
+        goes back to be written with the next batch: all of it is guarded, so writing it
+        twice changes nothing, and dropping it would leave its calls placed for good."""
+        pending = self._pending
+        changes = failed.leg_changes
+        for row_id, fields in pending.leg_changes.items():
+            changes.setdefault(row_id, {}).update(fields)
+        pending.leg_changes = changes
+        pending.endings[:0] = failed.endings
+        pending.works[:0] = [(work, None) for work, future in failed.works if future is None]
 
     def _take(self) -> tuple[_Batch, _Batch]:
         pending = self._pending
@@ -108,11 +128,11 @@ class Store:
 
     def _write(self, batch: _Batch) -> tuple[dict[str, int], list[Any]]:
         with self.engine.begin() as conn:
-            written = sip_repo.insert_legs(conn, [leg for leg, _ in batch.legs])
+            written = sip_repo.insert_legs(conn, self.controller, [leg for leg, _ in batch.legs])
             results = [work(conn) for work, _ in batch.works]
-            sip_repo.update_legs(conn, [{"id": row_id, **fields}
-                                        for row_id, fields in batch.leg_changes.items()])
-            sip_repo.end_calls(conn, batch.endings)
+            sip_repo.update_legs(conn, self.controller, [
+                {"id": row_id, **fields} for row_id, fields in batch.leg_changes.items()])
+            sip_repo.end_calls(conn, self.controller, batch.endings)
         return written, results
 
     def _in_transaction(self, work: Callable[[sa.Connection], T]) -> T:

@@ -1,6 +1,7 @@
 """Responses no held call is waiting for: a 2xx again after its ACK was lost (ACKed again),
-a 2xx from a second fork (ACKed and ended), and answers to INVITEs a dead controller sent
-and this one adopted (CANCELled while they ring, ACKed and ended if they answer)."""
+a 2xx from a second fork (ACKed and ended), and answers to INVITEs a dead controller (or
+this one, before it let its calls go) sent and this one adopted (CANCELled while they
+ring, ACKed and ended if they answer, ACKed if they fail)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sip.active import token
 from sip.address import parse_uri
-from sip.builders import build_cancel
+from sip.builders import build_cancel, build_non2xx_ack
 from sip.codec import Request, Response
 from sip.dialog import Dialog, DialogError, response_dialog_key
 from sip.endpoint import Endpoint
@@ -46,6 +47,11 @@ class Strays:
             self._cancel(response.call_id)
             return
         if response.status >= 300:
+            # A final answer to an INVITE of ours whose transaction was let go: ACKed (the
+            # transaction's job), or the trunk keeps sending it.
+            orphan = self.orphans.get(response.call_id)
+            if orphan is not None:
+                self._endpoint().send(build_non2xx_ack(orphan, response), hop_of(orphan))
             return
         known = self.controller.dialogs.get(response_dialog_key(response))
         if known is not None:

@@ -86,14 +86,17 @@ class Stack:
         self.processes[name] = proc
         return proc
 
-    def start(self, name: str, *celery_args: str) -> subprocess.Popen[bytes]:
-        return self.start_command(name, [sys.executable, "-m", "celery", "-A", "worker",
-                                         *celery_args])
+    def start(self, name: str, *celery_args: str,
+              wrap: Callable[[list[str]], list[str]] = list) -> subprocess.Popen[bytes]:
+        """A celery process; ``wrap`` turns its command into another (run it elsewhere)."""
+        return self.start_command(name, wrap([sys.executable, "-m", "celery", "-A", "worker",
+                                              *celery_args]))
 
-    def start_worker(self, name: str = "worker", concurrency: int = 2) -> None:
+    def start_worker(self, name: str = "worker", concurrency: int = 2,
+                     wrap: Callable[[list[str]], list[str]] = list) -> None:
         self.start(name, "worker", "--loglevel", "INFO", "--concurrency", str(concurrency),
                    "--hostname", f"{name}-{uuid.uuid4().hex[:6]}@%h",
-                   "--without-mingle", "--without-gossip")
+                   "--without-mingle", "--without-gossip", wrap=wrap)
 
     def start_beat(self, name: str = "beat") -> None:
         self.start(name, "beat", "--loglevel", "INFO",
@@ -217,15 +220,18 @@ class OwnRedis:
     port: int
     workdir: Path
     proc: subprocess.Popen[bytes] | None = None
+    host: str = "127.0.0.1"
 
     def start(self) -> None:
         log = (self.workdir / f"redis-{self.port}.log").open("ab")
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+            ["redis-server", "--port", str(self.port), "--bind", self.host, "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir),
+             # Clients on other hosts (network namespaces) too: no password in a test.
+             "--protected-mode", "yes" if self.host == "127.0.0.1" else "no"],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 10
-        while not _accepts(self.port):
+        while not _accepts(self.host, self.port):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"redis-server on {self.port} did not start")
             # The server's own process paces the polling, and reports a crash.
@@ -238,11 +244,11 @@ class OwnRedis:
             self.proc.wait(timeout=10)
 
 
-def _accepts(port: int) -> bool:
+def _accepts(host: str, port: int) -> bool:
     import socket
 
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        with socket.create_connection((host, port), timeout=0.5):
             return True
     except OSError:
         return False
@@ -255,6 +261,7 @@ class OwnPostgres:
 
     port: int
     datadir: Path
+    host: str = "127.0.0.1"
 
     def _as_postgres(self, *argv: str) -> None:
         command = list(argv) if os.getuid() != 0 else ["runuser", "-u", "postgres", "--", *argv]
@@ -272,11 +279,14 @@ class OwnPostgres:
             shutil.chown(self.datadir, "postgres", "postgres")
         self._as_postgres(self._bin("initdb"), "-D", str(self.datadir), "-A", "trust",
                           "-U", "postgres", "--no-sync")
+        if self.host != "127.0.0.1":  # clients on other hosts (network namespaces) too
+            with (self.datadir / "pg_hba.conf").open("a") as hba:
+                hba.write("host all all 0.0.0.0/0 trust\n")
 
     def start(self) -> None:
         self._as_postgres(self._bin("pg_ctl"), "-D", str(self.datadir), "-w", "-l",
                           str(self.datadir / "server.log"), "-o",
-                          f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 "
+                          f"-p {self.port} -k {self.datadir} -c listen_addresses={self.host} "
                           "-c fsync=off", "start")
 
     def restart(self) -> None:
@@ -289,7 +299,7 @@ class OwnPostgres:
                               "immediate", "stop")
 
     def url(self, database: str) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgresql+psycopg://postgres@{self.host}:{self.port}/{database}"
 
 
 def stack_env(database_url: str, broker_url: str, work: Path,

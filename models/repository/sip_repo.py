@@ -79,16 +79,31 @@ class NewLeg:
     invite_at: datetime
 
 
-def insert_legs(conn: sa.Connection, legs: Sequence[NewLeg]) -> dict[str, int]:
+def held(conn: sa.Connection, controller: str, call_ids: Sequence[int]) -> set[int]:
+    """Which of these calls ``controller`` still holds, placed; their rows stay locked until
+    the transaction ends, so a take-over cannot move them meanwhile."""
+    if not call_ids:
+        return set()
+    stmt = (calls.update()
+            .where(calls.c.id.in_(set(call_ids)), calls.c.controller == controller,
+                   calls.c.status == CallStatus.PLACED.value)
+            .values(controller=calls.c.controller).returning(calls.c.id))
+    return {int(i) for i in conn.execute(stmt).scalars()}
+
+
+def insert_legs(conn: sa.Connection, controller: str,
+                legs: Sequence[NewLeg]) -> dict[str, int]:
     """The INVITEs about to be sent, in one statement; returns the rows written by Call-ID.
-    A Call-ID missing from the answer was written before (the fence: that number had its
-    INVITE for this try, it gets no second one)."""
-    if not legs:
+    A Call-ID missing from the answer is not to be sent: it was written before (that number
+    had its INVITE for this try, it gets no second one), or its call is no longer held by
+    ``controller`` (taken over while this one was cut off: its new holder ends it)."""
+    still_held = held(conn, controller, [leg.call_id for leg in legs])
+    if not still_held:
         return {}
     stmt = insert_ignoring_conflicts(conn, call_legs).values([
         {"call_id": leg.call_id, "leg": leg.leg, "position": leg.position,
          "number": leg.number, "sip_call_id": leg.sip_call_id, "invite": leg.invite,
-         "invite_at": leg.invite_at} for leg in legs
+         "invite_at": leg.invite_at} for leg in legs if leg.call_id in still_held
     ]).returning(call_legs.c.id, call_legs.c.sip_call_id)
     return {str(sip_call_id): int(row_id) for row_id, sip_call_id in conn.execute(stmt).all()}
 
@@ -98,26 +113,31 @@ def rewrite_invite(conn: sa.Connection, leg_id: int, invite: str) -> None:
     conn.execute(call_legs.update().where(call_legs.c.id == leg_id).values(invite=invite))
 
 
-def update_legs(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """What became of legs: each row has ``id`` and the same columns to set."""
+def update_legs(conn: sa.Connection, controller: str, rows: Sequence[dict[str, Any]]) -> None:
+    """What became of legs: each row has ``id`` and the same columns to set. Only legs of
+    calls ``controller`` holds: a controller cut off while its calls were taken over does
+    not overwrite what their new holder wrote."""
     by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
     for row in rows:
         by_columns.setdefault(frozenset(row), []).append(row)
+    ours = call_legs.c.call_id.in_(sa.select(calls.c.id).where(calls.c.controller == controller)
+                                   .scalar_subquery())
     for group in by_columns.values():
-        bulk.update_each(conn, call_legs, group, sa.true(), [call_legs.c.id])
+        bulk.update_each(conn, call_legs, group, ours, [call_legs.c.id])
 
 
-def end_calls(conn: sa.Connection,
+def end_calls(conn: sa.Connection, controller: str,
               endings: Sequence[tuple[int, dict[str, Any] | None, datetime]]) -> list[int]:
     """placed → ended with the outcome, or → lost (None), at the given times, a statement
-    per kind; guarded, so a call another controller or the reaper ended meanwhile is left
-    alone. Returns the calls ended here."""
+    per kind; guarded, so a call another controller or the reaper ended, or another
+    controller took over, meanwhile is left alone. Returns the calls ended here."""
     ended: list[int] = []
     for trigger in (CallTrigger.END, CallTrigger.LOSE):
         rows = [{"id": call_id, "status": call_state.target(trigger).value, "ended_at": at,
                  "outcome": outcome} for call_id, outcome, at in endings
                 if (outcome is not None) == (trigger is CallTrigger.END)]
-        guard = calls.c.status.in_(call_state.allowed_from(trigger))
+        guard = sa.and_(calls.c.status.in_(call_state.allowed_from(trigger)),
+                        calls.c.controller == controller)
         ended += [int(r.id) for r in bulk.update_each(conn, calls, rows, guard, [calls.c.id])]
     return ended
 
@@ -136,13 +156,16 @@ def silent_controllers(conn: sa.Connection, seen_before: datetime) -> list[str]:
 
 
 def take_over(conn: sa.Connection, holders: Sequence[str], controller: str,
-              limit: int) -> list[Row]:
+              limit: int, after_id: int = 0) -> list[Row]:
     """Placed calls held by ``holders`` (a dead controller, or this one's previous life),
-    now held by ``controller``; guarded on the holder, so one controller takes each."""
+    now held by ``controller``, the first ``limit`` by id above ``after_id`` (a page: the
+    calls taken from this controller itself are still held by it on the next page);
+    guarded on the holder, so one controller takes each."""
     held = (
         sa.select(calls.c.id)
-        .where(calls.c.status == CallStatus.PLACED.value, calls.c.controller.in_(holders))
-        .limit(limit).with_for_update(skip_locked=True)
+        .where(calls.c.status == CallStatus.PLACED.value, calls.c.controller.in_(holders),
+               calls.c.id > after_id)
+        .order_by(calls.c.id).limit(limit).with_for_update(skip_locked=True)
     )
     stmt = (calls.update()
             .where(calls.c.id.in_(held.scalar_subquery()),

@@ -12,9 +12,9 @@ auto_aliases=no
 dns=no
 rev_dns=no
 use_dns_cache=no
-listen=udp:127.0.0.1:@PORT@
-listen=tcp:127.0.0.1:@PORT@
-alias="127.0.0.1:@PORT@"
+listen=udp:@HOST@:@PORT@
+listen=tcp:@HOST@:@PORT@
+alias="@HOST@:@PORT@"
 
 loadmodule "tm.so"
 loadmodule "tmx.so"

@@ -1,6 +1,6 @@
-"""A kamailio proxy on 127.0.0.1 that plays the SIP trunk: routes INVITEs by Request-URI
-prefix to sipp peers, optionally behind digest authentication, statefully (tm), with
-record-route so that in-dialog requests come back through it."""
+"""A kamailio proxy on 127.0.0.1 (or a test's own address) that plays the SIP trunk: routes
+INVITEs by Request-URI prefix to sipp peers, optionally behind digest authentication,
+statefully (tm), with record-route so that in-dialog requests come back through it."""
 
 from __future__ import annotations
 
@@ -90,9 +90,11 @@ def _auth_route(auth: DigestAuth | None) -> str:
     )
 
 
-def render_config(port: int, routes: Mapping[str, str], auth: DigestAuth | None) -> str:
+def render_config(port: int, routes: Mapping[str, str], auth: DigestAuth | None,
+                  host: str = net.HOST) -> str:
     return (
         _TEMPLATE.read_text()
+        .replace("@HOST@", _safe(host, "host"))
         .replace("@PORT@", str(port))
         .replace("@AUTH@", _auth_route(auth))
         .replace("@ROUTES@", _prefix_route(routes))
@@ -109,10 +111,12 @@ class Kamailio:
         *,
         auth: DigestAuth | None = None,
         name: str = "kamailio",
+        host: str = net.HOST,
     ) -> None:
         self.workdir = workdir
         self.name = name
-        self.port = net.free_port(tcp_too=True)
+        self._host = host
+        self.port = net.free_port(tcp_too=True, host=host)
         self.config_path = workdir / f"{name}.cfg"
         self.log_path = workdir / f"{name}.log"
         self.routes = dict(routes)
@@ -121,17 +125,17 @@ class Kamailio:
 
     @property
     def host(self) -> str:
-        return net.HOST
+        return self._host
 
     @property
     def address(self) -> str:
-        return f"{net.HOST}:{self.port}"
+        return f"{self._host}:{self.port}"
 
     def start(self) -> Kamailio:
         binary = require("kamailio")
         run_dir = self.workdir / f"{self.name}-run"
         run_dir.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(render_config(self.port, self.routes, self.auth))
+        self.config_path.write_text(render_config(self.port, self.routes, self.auth, self._host))
         argv = [binary, "-f", str(self.config_path), "-DD", "-E", "-Y", str(run_dir),
                 "-m", str(SHM_MB), "-M", str(PKG_MB)]
         self.proc = net.spawn(argv, self.log_path, self.workdir)
@@ -143,7 +147,7 @@ class Kamailio:
             raise net.PeerError(
                 f"kamailio exited with {self.proc.returncode}:\n{net.tail(self.log_path)}"
             )
-        return ping(self.port)
+        return ping(self.port, self._host)
 
     def stop(self) -> int | None:
         return None if self.proc is None else net.stop_process(self.proc, group=True)
@@ -160,22 +164,22 @@ class Kamailio:
         self.stop()
 
 
-def ping(port: int) -> bool:
+def ping(port: int, host: str = net.HOST) -> bool:
     """Sends one OPTIONS to the proxy itself; whether a 200 came back within PING_WAIT_S."""
     call_id = f"ping-{uuid.uuid4().hex}"
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((net.HOST, 0))
+        sock.bind((host, 0))
         sock.settimeout(PING_WAIT_S)
         local = sock.getsockname()[1]
         sock.sendto(
             (
-                f"OPTIONS sip:{net.HOST}:{port} SIP/2.0\r\n"
-                f"Via: SIP/2.0/UDP {net.HOST}:{local};branch=z9hG4bK-{call_id}\r\n"
-                f"From: <sip:ping@{net.HOST}:{local}>;tag=ping\r\n"
-                f"To: <sip:{net.HOST}:{port}>\r\nCall-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\n"
+                f"OPTIONS sip:{host}:{port} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {host}:{local};branch=z9hG4bK-{call_id}\r\n"
+                f"From: <sip:ping@{host}:{local}>;tag=ping\r\n"
+                f"To: <sip:{host}:{port}>\r\nCall-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\n"
                 "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
             ).encode(),
-            (net.HOST, port),
+            (host, port),
         )
         try:
             reply = sock.recv(65535).decode(errors="replace")

@@ -1,4 +1,5 @@
-"""Loopback ports for the SIP peers, polling with a deadline, and stopping child processes."""
+"""Ports for the SIP peers (on loopback unless a test gives its own address), polling with a
+deadline, and stopping child processes."""
 
 from __future__ import annotations
 
@@ -33,31 +34,33 @@ class PeerError(AssertionError):
     """A SIP peer is missing, did not start, or did not behave: the test fails, never skips."""
 
 
-def _bindable(port: int, kind: socket.SocketKind) -> bool:
+def _bindable(port: int, kind: socket.SocketKind, host: str = HOST) -> bool:
     with socket.socket(socket.AF_INET, kind) as sock:
         try:
-            sock.bind((HOST, port))
+            sock.bind((host, port))
         except OSError:
             return False
     return True
 
 
-def free_port(*, tcp_too: bool = False) -> int:
-    """A UDP port on 127.0.0.1 that is free now (and for TCP too when asked) and that this
+def free_port(*, tcp_too: bool = False, host: str = HOST) -> int:
+    """A UDP port on ``host`` that is free now (and for TCP too when asked) and that this
     process has not handed out before: a port closed here stays free until its user binds it."""
     with _lock:
         for _ in range(100):
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-                sock.bind((HOST, 0))
+                sock.bind((host, 0))
                 port = int(sock.getsockname()[1])
-            if port in _handed_out or (tcp_too and not _bindable(port, socket.SOCK_STREAM)):
+            if port in _handed_out or (
+                tcp_too and not _bindable(port, socket.SOCK_STREAM, host)
+            ):
                 continue
             _handed_out.add(port)
             return port
-    raise PeerError("no free UDP port on 127.0.0.1")
+    raise PeerError(f"no free UDP port on {host}")
 
 
-def free_media_block() -> int:
+def free_media_block(host: str = HOST) -> int:
     """The first port of MEDIA_BLOCK_PORTS free UDP ports, shared with no other instance."""
     with _lock:
         blocks = list(range(MEDIA_PORT_MIN, MEDIA_PORT_MAX, MEDIA_BLOCK_PORTS))
@@ -67,10 +70,10 @@ def free_media_block() -> int:
             ports = range(base, base + MEDIA_BLOCK_PORTS)
             if any(p in _handed_out for p in ports):
                 continue
-            if all(_bindable(p, socket.SOCK_DGRAM) for p in ports):
+            if all(_bindable(p, socket.SOCK_DGRAM, host) for p in ports):
                 _handed_out.update(ports)
                 return base
-    raise PeerError("no free block of media ports on 127.0.0.1")
+    raise PeerError(f"no free block of media ports on {host}")
 
 
 def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:

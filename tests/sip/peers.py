@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tests.sip import net
 from tests.sip.kamailio import DigestAuth, Kamailio
 from tests.sip.net import PeerError
 from tests.sip.sipp import SCENARIOS, Sipp, SippStats
@@ -41,8 +42,9 @@ __all__ = [
 class SipPeers:
     """Starts peers whose files go to one folder, and stops them all in close()."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, host: str = net.HOST) -> None:
         self.workdir = workdir
+        self.host = host  # the address every peer listens on
         self._peers: list[Sipp | Kamailio] = []
         self._names: set[str] = set()
 
@@ -58,7 +60,7 @@ class SipPeers:
     def uas(self, scenario: str, *, name: str | None = None, **options: Any) -> Sipp:
         """A started sipp UAS; options as for Sipp (calls, pause_ms, extra_args...)."""
         sipp = Sipp(scenario, self.workdir, name=self._name(name or Path(scenario).stem),
-                    **options)
+                    host=self.host, **options)
         self._peers.append(sipp)
         return sipp.start()
 
@@ -68,7 +70,7 @@ class SipPeers:
     ) -> Sipp:
         """A started sipp UAC that places calls to sip:<number>@<remote>."""
         sipp = Sipp(scenario, self.workdir, name=self._name(name or Path(scenario).stem),
-                    remote=remote, service=number, calls=calls, **options)
+                    remote=remote, service=number, calls=calls, host=self.host, **options)
         self._peers.append(sipp)
         return sipp.start()
 
@@ -76,7 +78,7 @@ class SipPeers:
         self, routes: dict[str, str], *, auth: DigestAuth | None = None,
         name: str = "kamailio",
     ) -> Kamailio:
-        proxy = Kamailio(self.workdir, routes, auth=auth, name=self._name(name))
+        proxy = Kamailio(self.workdir, routes, auth=auth, name=self._name(name), host=self.host)
         self._peers.append(proxy)
         return proxy.start()
 

@@ -1,4 +1,5 @@
-"""A sipp process on 127.0.0.1: a scenario from tests/sip/scenarios, its trace and statistics."""
+"""A sipp process on 127.0.0.1 (or a test's own address): a scenario from tests/sip/scenarios,
+its trace and statistics."""
 
 from __future__ import annotations
 
@@ -74,18 +75,20 @@ class Sipp:
         extra_args: Sequence[str] = (),
         port: int | None = None,
         trace: bool = True,
+        host: str = net.HOST,
     ) -> None:
         # A name without .xml is one of sipp's built-in scenarios (-sn), e.g. "uac".
         self.builtin = not str(scenario).endswith(".xml")
         self.scenario = Path(scenario) if Path(scenario).is_absolute() else SCENARIOS / scenario
         self.name = name or self.scenario.stem
         self.workdir = workdir
+        self._host = host
         # A port given: this phone takes over from one that stopped there (a retry test).
-        self.port = port or net.free_port()
+        self.port = port or net.free_port(host=host)
         # No message trace: a benchmark's phone must not spend its time writing one.
         self.trace = trace
-        self.media_port = net.free_media_block()
-        self.control_port = net.free_port()
+        self.media_port = net.free_media_block(host)
+        self.control_port = net.free_port(host=host)
         self.proc: subprocess.Popen[bytes] | None = None
         self.message_log = workdir / f"{self.name}.messages.log"
         self.stats_file = workdir / f"{self.name}.stats.csv"
@@ -97,11 +100,11 @@ class Sipp:
 
     @property
     def host(self) -> str:
-        return net.HOST
+        return self._host
 
     @property
     def address(self) -> str:
-        return f"{net.HOST}:{self.port}"
+        return f"{self._host}:{self.port}"
 
     def _command(
         self,
@@ -114,12 +117,12 @@ class Sipp:
         transport: str,
         extra_args: Sequence[str],
     ) -> list[str]:
-        # -bind_local and -ci keep every socket on 127.0.0.1 (sipp binds 0.0.0.0 otherwise);
+        # -bind_local and -ci keep every socket on its host (sipp binds 0.0.0.0 otherwise);
         # -aa answers in-dialog OPTIONS/INFO/UPDATE/NOTIFY with 200 instead of failing the call.
         source = ["-sn", self.scenario.name] if self.builtin else ["-sf", str(self.scenario)]
-        argv = [require("sipp"), *source, "-i", net.HOST, "-bind_local",
+        argv = [require("sipp"), *source, "-i", self._host, "-bind_local",
                 "-p", str(self.port), "-mp", str(self.media_port), "-cp", str(self.control_port),
-                "-ci", net.HOST, "-t", transport, "-nostdin", "-aa",
+                "-ci", self._host, "-t", transport, "-nostdin", "-aa",
                 # Bigger socket buffers: a burst of calls must queue, not be dropped.
                 "-buff_size", str(SOCKET_BUFFER_BYTES),
                 *(["-trace_msg", "-message_file", str(self.message_log)] if self.trace else []),

@@ -152,3 +152,26 @@ def test_garbage_and_responses_to_nothing_are_dropped() -> None:
         assert [r.status for r in user.strays] == [200]
 
     run(test)
+
+
+def test_an_abandoned_transaction_sends_nothing_more_and_its_answers_are_strays() -> None:
+    async def test(endpoint: Endpoint, wire: Wire, user: User) -> None:
+        request = invite()
+        endpoint.request(request, TRUNK.hop, "let go")
+        endpoint.request(invite_to("+15550001002"), TRUNK.hop, "kept")
+        assert endpoint.abandon(lambda context: context == "let go") == 1
+        sent_at_abandon = len([m for m, _, _ in wire.sent if m.call_id == request.call_id])
+        await asyncio.wait_for(user.timed_out.wait(), 5)  # the kept one runs to Timer B
+        assert user.timeouts == ["kept"]
+        assert len([m for m, _, _ in wire.sent if m.call_id == request.call_id]) == (
+            sent_at_abandon)  # no retransmission of the abandoned one
+        endpoint.receive(reply(request, 180, "Ringing"), PEER, "udp")
+        assert user.responses == [] and [r.status for r in user.strays] == [180]
+
+    run(test)
+
+
+def invite_to(number: str) -> Request:
+    return build_invite(number=number, account=ACCOUNT, identity=Identity(None, None),
+                        call_id=f"rb1-A1-{number}@ringback", from_tag="f2", branch="z9hG4bKb9",
+                        via_host="127.0.0.1", via_port=5060)

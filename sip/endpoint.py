@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 ClientTransaction = ClientInviteTransaction | ClientNonInviteTransaction
 ServerTransaction = ServerInviteTransaction | ServerNonInviteTransaction
 DEFAULT_PORT = 5060
+DROPPED_LOG_INTERVAL_S = 10.0
 
 
 class TransactionUser(TypingProtocol):
@@ -60,6 +61,8 @@ class Endpoint:
             = {}
         self._handles: dict[int, asyncio.TimerHandle] = {}
         self.dropped = 0  # messages from the network that could not be read
+        self._dropped_logged = 0
+        self._next_drop_log_at = float("-inf")
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -112,8 +115,19 @@ class Endpoint:
             else:
                 self._on_request(message, source, wire)
         except ParseError as error:
-            self.dropped += 1
-            log.info("dropped a message from %s:%s that is not SIP: %s", *source, error)
+            self._dropped(source, error)
+
+    def _dropped(self, source: Address, error: ParseError) -> None:
+        """Counted; logged at most once per DROPPED_LOG_INTERVAL_S, so a flood of junk does
+        not become a flood of log lines."""
+        self.dropped += 1
+        if self.now < self._next_drop_log_at:
+            return
+        unlogged = self.dropped - self._dropped_logged - 1
+        self._next_drop_log_at = self.now + DROPPED_LOG_INTERVAL_S
+        self._dropped_logged = self.dropped
+        log.info("dropped a message from %s:%s that is not SIP: %s%s", *source, error,
+                 f" ({unlogged} more dropped since the last such line)" if unlogged else "")
 
     def _on_response(self, response: Response) -> None:
         found = self.clients.get(client_key(response))

@@ -27,19 +27,26 @@ TCP_READ_BYTES = 64 * 1024
 UDP_BUFFER_BYTES = 8 * 1024 * 1024
 MAX_DATAGRAM_BYTES = 65535
 DATAGRAMS_PER_TURN = 64
+# Connections peers open to us: at most this many at once, each hung up on once it has
+# sent no whole message for TCP_IDLE_S (a trunk sends keep-alives, or opens another).
+TCP_INBOUND_MAX = 512
+TCP_IDLE_S = 120.0
 
 
 class Transport:
     """One UDP socket (sent from and listened on, as peers answer to the source address)
     and TCP: a listening socket, and one connection per peer address, opened on demand."""
 
-    def __init__(self, receive: Receive) -> None:
+    def __init__(self, receive: Receive, tcp_idle_s: float = TCP_IDLE_S) -> None:
         self.receive = receive
+        self.tcp_idle_s = tcp_idle_s
+        self._inbound = 0
         self._udp: socket.socket | None = None
         self._server: asyncio.Server | None = None
         self._connections: dict[Address, asyncio.StreamWriter] = {}
         self._connecting: dict[Address, asyncio.Task[asyncio.StreamWriter]] = {}
         self.address: Address = ("0.0.0.0", 0)
+        self.refused_connections = 0
 
     async def start(self, host: str, port: int) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -114,21 +121,38 @@ class Transport:
     async def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         address = (str(peer[0]), int(peer[1]))
+        if self._inbound >= TCP_INBOUND_MAX:
+            # Each connection holds a descriptor and a framing buffer: past the cap, more
+            # peers are turned away (a flood of connections must not take every descriptor).
+            self.refused_connections += 1
+            writer.close()
+            return
+        self._inbound += 1
         self._connections.setdefault(address, writer)
-        await self._read(reader, writer, address)
+        try:
+            await self._read(reader, writer, address, idle_s=self.tcp_idle_s)
+        finally:
+            self._inbound -= 1
 
     async def _read(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                    address: Address) -> None:
+                    address: Address, idle_s: float | None = None) -> None:
+        """Messages until the peer closes or breaks framing; with ``idle_s``, also until it
+        has sent no whole message for that long (a peer that trickles bytes is let go)."""
+        loop = asyncio.get_running_loop()
         framer = StreamFramer()
+        deadline = None if idle_s is None else loop.time() + idle_s
         try:
             while not framer.broken:
-                data = await reader.read(TCP_READ_BYTES)
+                wait_s = None if deadline is None else deadline - loop.time()
+                data = await asyncio.wait_for(reader.read(TCP_READ_BYTES), wait_s)
                 if not data:
                     break
                 for item in framer.feed(data):
+                    if idle_s is not None:
+                        deadline = loop.time() + idle_s
                     self.receive(item, address, "tcp")
-        except (OSError, ConnectionError) as error:
-            log.debug("TCP connection with %s:%s ended: %s", address[0], address[1], error)
+        except (OSError, ConnectionError, TimeoutError) as error:
+            log.debug("TCP connection with %s:%s ended: %r", address[0], address[1], error)
         finally:
             if self._connections.get(address) is writer:
                 del self._connections[address]

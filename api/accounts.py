@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import account_input, views
-from models.repository import access_repo, accounts_repo
+from models.shapes import account_input, views
+from models.storage.repository import access_repo, accounts_repo
 
 
 class AccountError(Exception):

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from fastapi import Request
 
+from api import access, rate_limit
+from api.access import Scope
 from api.errors import ApiError
-from models import access, clock, rate_limit
-from models.access import Scope
-from models.repository import access_repo
+from models import clock
+from models.storage.repository import access_repo
 
 # Buckets kept per limiter before full ones are forgotten.
 MAX_TRACKED_KEYS = 10_000

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 
 from api.errors import ApiError
-from models import text
+from models.rules import text
 
 
 async def read_json(request: Request, max_bytes: int) -> Any:

@@ -8,13 +8,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from api import enqueue, tokens
+from api import access, enqueue, tokens
+from api.access import Scope
 from api.nudge import Nudger
-from models import access, clock, db, migrate, timefmt
+from models import clock
 from models import settings as settings_module
-from models.access import Scope
+from models.rules import timefmt
 from models.settings import Settings
-from models.validation import InvalidInput
+from models.shapes.validation import InvalidInput
+from models.storage import db, migrate
 
 
 def _cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:

@@ -15,8 +15,10 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 
 from api import enqueue, progress
-from models import clock, text, validation
-from models.validation import FieldError, InvalidInput, NewTask
+from models import clock
+from models.rules import text
+from models.shapes import validation
+from models.shapes.validation import FieldError, InvalidInput, NewTask
 
 INT_COLUMNS = frozenset({"try_count", "extension_id"})
 CALLBACK_COLUMNS = ("caller_id_name", "caller_id_number")

@@ -10,9 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import account_input, scheduler_input, validation, views
-from models.repository import access_repo, accounts_repo, task_store, tasks_repo
-from models.validation import FieldError, InvalidInput, NewTask
+from api import scheduler_input
+from models.shapes import account_input, validation, views
+from models.shapes.validation import FieldError, InvalidInput, NewTask
+from models.storage.repository import access_repo, accounts_repo, task_store, tasks_repo
 
 MAX_CLIENT_ID = 9999
 DEFAULT_DIALER = "sim"  # settings.dialer's default: extension_id is a free number

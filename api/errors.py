@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import enqueue
 from api.responses import SafeJSONResponse
-from models.validation import FieldError, InvalidInput
+from models.shapes.validation import FieldError, InvalidInput
 
 log = logging.getLogger(__name__)
 

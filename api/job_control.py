@@ -10,12 +10,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from api import enqueue
-from models import clock, job_document, job_state, task_state, text, views
-from models.job_state import JobStatus, JobTrigger
-from models.repository import access_repo, actions_repo, jobs_repo, tasks_repo
-from models.task_state import TaskStatus
-from models.validation import FieldError, InvalidInput
+from api import enqueue, job_document
+from models import clock
+from models.rules import job_state, task_state, text
+from models.rules.job_state import JobStatus, JobTrigger
+from models.rules.task_state import TaskStatus
+from models.shapes import views
+from models.shapes.validation import FieldError, InvalidInput
+from models.storage.repository import access_repo, actions_repo, jobs_repo, tasks_repo
 
 SendAction = Callable[[int], None]
 

@@ -13,8 +13,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from models import pacing
-from models.repository import access_repo, attempts_repo, metrics_repo
+from models.rules import pacing
+from models.storage.repository import access_repo, attempts_repo, metrics_repo
 from scheduler import dispatch
 
 LAG_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)

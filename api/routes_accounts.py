@@ -9,14 +9,14 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api import accounts, body, schemas, schemas_sip
+from api.access import Scope
 from api.auth import Principal, require
 from api.concurrency import threaded
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
 from api.routes_tasks import ClientId
 from models import clock
-from models.access import Scope
-from models.validation import MAX_STORED_INT, FieldError
+from models.shapes.validation import MAX_STORED_INT, FieldError
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(require(Scope.ACCOUNTS_WRITE))]

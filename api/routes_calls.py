@@ -8,13 +8,12 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Request
 
-from api import schemas, schemas_sip
+from api import call_record, schemas, schemas_sip
+from api.access import Scope
 from api.auth import Principal, require
 from api.errors import ApiError
 from api.routes_tasks import ClientId
-from models import call_record
-from models.access import Scope
-from models.repository import calls_repo
+from models.storage.repository import calls_repo
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require(Scope.TASKS_READ))]

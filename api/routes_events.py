@@ -15,13 +15,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from starlette.concurrency import run_in_threadpool
 
 from api import schemas
+from api.access import Scope
 from api.auth import Principal, require
 from api.errors import ApiError
 from api.metrics import RingbackCollector
 from api.routes_tasks import ClientId, SchedulerId, TaskId
-from models import clock, timefmt
-from models.access import Scope
-from models.repository import events_repo, tasks_repo
+from models import clock
+from models.rules import timefmt
+from models.storage.repository import events_repo, tasks_repo
 
 router = APIRouter()
 STREAM_POLL_INTERVAL_S = 0.5

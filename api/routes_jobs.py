@@ -8,16 +8,17 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api import body, job_control, schemas
+from api import body, job_control, record_input, schemas
+from api.access import Scope
 from api.auth import Principal, require
 from api.concurrency import threaded
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
 from api.routes_tasks import ClientId, SchedulerId
-from models import clock, job_state, record_input
-from models.access import Scope
-from models.repository import jobs_repo
-from models.validation import InvalidInput
+from models import clock
+from models.rules import job_state
+from models.shapes.validation import InvalidInput
+from models.storage.repository import jobs_repo
 
 router = APIRouter()
 Controller = Annotated[Principal, Depends(require(Scope.JOBS_CONTROL))]

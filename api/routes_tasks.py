@@ -8,15 +8,17 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api import body, enqueue, schemas, stats
+from api.access import Scope
 from api.auth import Principal, require
 from api.concurrency import threaded
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
-from models import clock, text, views
-from models.access import Scope
-from models.repository import tasks_repo
+from models import clock
+from models.rules import text
+from models.rules.task_state import TaskStatus
 from models.settings import Settings
-from models.task_state import TaskStatus
+from models.shapes import views
+from models.storage.repository import tasks_repo
 
 router = APIRouter()
 ClientId = Annotated[int, Path(ge=1, le=9999, description="the client (tenant), 1..9999")]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.account_input import (
+from models.shapes.account_input import (
     MAX_DOMAIN_CHARS,
     MAX_PASSWORD_CHARS,
     MAX_TRUNK_CHARS,
     MAX_USERNAME_CHARS,
 )
-from models.validation import MAX_STORED_INT
+from models.shapes.validation import MAX_STORED_INT
 
 # The username goes into a SIP URI's user part and a quoted digest parameter.
 SIP_USERNAME_PATTERN = r'^[^\s@:;,<>"\\\x00-\x1f\x7f-\x9f]+$'

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from api import enqueue
-from models import pacing, timefmt
-from models.repository import access_repo, attempts_repo, tasks_repo
-from models.task_state import TaskStatus
+from models.rules import pacing, timefmt
+from models.rules.task_state import TaskStatus
+from models.storage.repository import access_repo, attempts_repo, tasks_repo
 from scheduler import dispatch
 
 

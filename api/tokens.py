@@ -7,10 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from api import enqueue
-from models import access, timefmt
-from models.access import Scope
-from models.repository import access_repo
+from api import access, enqueue
+from api.access import Scope
+from models.rules import timefmt
+from models.storage.repository import access_repo
 
 
 def create_token(

@@ -30,8 +30,9 @@ import sqlalchemy as sa
 
 from api.nudge import Nudger
 from bench import harness
-from models import clock, db
-from models.repository import tasks_repo
+from models import clock
+from models.storage import db
+from models.storage.repository import tasks_repo
 
 TARGET_WITHIN = 0.10
 

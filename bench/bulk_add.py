@@ -26,11 +26,12 @@ import psycopg
 import sqlalchemy as sa
 
 from api import tokens
+from api.access import Scope
 from bench import harness
-from models import clock, db
-from models.access import Scope
-from models.repository import tasks_repo
-from models.tables import tasks
+from models import clock
+from models.storage import db
+from models.storage.repository import tasks_repo
+from models.storage.tables import tasks
 from tests import support
 
 TARGET_RATIO = 0.25

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import harness
-from models import db
+from models.storage import db
 
 TARGET_P99_MS = 250.0
 

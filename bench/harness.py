@@ -30,9 +30,9 @@ import sqlalchemy as sa
 
 from api import enqueue
 from models import clock
-from models.repository import task_store, tasks_repo
-from models.tables import attempts, events, tasks
-from models.validation import NewTask
+from models.shapes.validation import NewTask
+from models.storage.repository import task_store, tasks_repo
+from models.storage.tables import attempts, events, tasks
 from tests import support
 
 T = TypeVar("T")

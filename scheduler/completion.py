@@ -10,11 +10,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models import events, job_state, log_context, retry
-from models.events import EventType
-from models.job_state import JobStatus
-from models.outcome import LOST_DESCRIPTION, CallOutcome
-from models.repository import (
+from models import log_context
+from models.rules import job_state, retry
+from models.rules.job_state import JobStatus
+from models.rules.outcome import LOST_DESCRIPTION, CallOutcome
+from models.rules.task_state import FinishResult, TaskTrigger
+from models.shapes import events
+from models.shapes.events import EventType
+from models.storage.repository import (
     attempts_repo,
     calls_repo,
     common,
@@ -22,7 +25,6 @@ from models.repository import (
     outcomes_repo,
     tasks_repo,
 )
-from models.task_state import FinishResult, TaskTrigger
 
 log = logging.getLogger(__name__)
 # An attempt id and what the dialer said of its call (None: the try is lost).

@@ -8,10 +8,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models import pacing
-from models.job_state import JobTrigger
-from models.repository import access_repo, attempts_repo, common, tasks_repo
-from models.task_state import TaskTrigger
+from models.rules import pacing
+from models.rules.job_state import JobTrigger
+from models.rules.task_state import TaskTrigger
+from models.storage.repository import access_repo, attempts_repo, common, tasks_repo
 
 SendAttempts = Callable[[Sequence[int]], None]
 Clock = Callable[[], datetime]

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from models import dispatch_timing
+from models.rules import dispatch_timing
 from scheduler import dispatch
 from scheduler.dispatch import Clock, SendAttempts
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from models.outcome import NOT_PLACED
-from models.repository import attempts_repo, calls_repo
+from models.rules.outcome import NOT_PLACED
+from models.storage.repository import attempts_repo, calls_repo
 from scheduler import completion
 from scheduler.dispatch import SendAttempts
 

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from models import clock
-from models.outcome import CallOutcome, Leg, LegResult
-from models.repository import sip_repo
-from models.repository.sip_repo import ClaimedCall
+from models.rules.outcome import CallOutcome, Leg, LegResult
+from models.storage.repository import sip_repo
+from models.storage.repository.sip_repo import ClaimedCall
 from sip import legs as cmd
 from sip import peer
 from sip.active import ActiveCall, CallRequest, Context, LegRuntime, leg_call_id, token

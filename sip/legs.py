@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from models.outcome import CallOutcome, Leg, LegResult
+from models.rules.outcome import CallOutcome, Leg, LegResult
 from sip import results
 
 # RFC 3326: why the losing A numbers are CANCELled once one of them answered.

@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from models import clock
-from models.outcome import CallOutcome
-from models.repository import sip_repo
-from models.repository.common import Row
-from models.repository.sip_repo import ClaimedCall
+from models.rules.outcome import CallOutcome
+from models.storage.repository import sip_repo
+from models.storage.repository.common import Row
+from models.storage.repository.sip_repo import ClaimedCall
 from sip.active import token
 from sip.codec import Request
 from sip.controller import Controller

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.outcome import LegResult
+from models.rules.outcome import LegResult
 
 BUSY_CODES = frozenset({486, 600})
 REJECTED_CODES = frozenset({603, 403})

@@ -16,11 +16,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from models import clock, db, json_logs
-from models.repository import accounts_repo, sip_repo
-from models.repository.common import Row
-from models.repository.sip_repo import ClaimedCall
+from models import clock, json_logs
 from models.settings import Settings
+from models.storage import db
+from models.storage.repository import accounts_repo, sip_repo
+from models.storage.repository.common import Row
+from models.storage.repository.sip_repo import ClaimedCall
 from sip import letgo, recovery
 from sip.active import CallRequest
 from sip.codec import Message

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from models.repository import sip_repo
+from models.storage.repository import sip_repo
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

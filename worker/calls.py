@@ -9,9 +9,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from models import clock, events, log_context
-from models.events import EventType
-from models.repository import attempts_repo, calls_repo, common, events_repo, outcomes_repo
+from models import clock, log_context
+from models.shapes import events
+from models.shapes.events import EventType
+from models.storage.repository import attempts_repo, calls_repo, common, events_repo, outcomes_repo
 from scheduler import completion
 from worker.dialers.base import DialRequest, QueuedCall
 from worker.runtime import Runtime

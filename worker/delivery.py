@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from models import clock, webhooks
-from models.repository import common, events_repo
+from models import clock
+from models.rules import webhooks
+from models.storage.repository import common, events_repo
 from worker.runtime import Runtime
 from worker.webhook_senders import WebhookRequest
 

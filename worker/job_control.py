@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from models import events, job_state
-from models.job_state import JobStatus, JobTrigger, TaskEffect
-from models.repository import actions_repo, common, events_repo, jobs_repo, tasks_repo
-from models.task_state import TaskTrigger
+from models.rules import job_state
+from models.rules.job_state import JobStatus, JobTrigger, TaskEffect
+from models.rules.task_state import TaskTrigger
+from models.shapes import events
+from models.storage.repository import actions_repo, common, events_repo, jobs_repo, tasks_repo
 
 RESCHEDULE = "reschedule"
 SWEEP_BATCH_MAX = 100

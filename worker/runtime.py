@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from models import db
 from models import settings as settings_module
 from models.settings import Settings
+from models.storage import db
 from worker.dialers.base import Dialer
 from worker.dialers.sim import Scenario, SimDialer
 from worker.dialers.sip import SipDialer

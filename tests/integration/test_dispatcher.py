@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import dispatch_timing, timefmt
-from models.tables import attempts
+from models.rules import dispatch_timing, timefmt
+from models.storage.tables import attempts
 from scheduler.dispatcher import FAILED_WAIT_MAX_S, Dispatcher
 from tests.integration.test_core_flow import A_NUMBER, B_NUMBER, add, new_scheduler
 

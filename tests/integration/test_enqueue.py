@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from api import enqueue
 from models import clock
-from models.tables import jobs, tasks
-from models.validation import InvalidInput
+from models.shapes.validation import InvalidInput
+from models.storage.tables import jobs, tasks
 from tests.integration.test_core_flow import A_NUMBER, B_NUMBER, CLIENT_ID, add, new_scheduler
 
 

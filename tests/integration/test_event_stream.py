@@ -12,9 +12,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from api import tokens
-from models import access, clock, webhooks
-from models.tables import events
+from api import access, tokens
+from models import clock
+from models.rules import webhooks
+from models.storage.tables import events
 from tests import support
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import B_NUMBER, CLIENT_ID, add, finished, new_scheduler
@@ -131,7 +132,7 @@ def _status(engine: sa.Engine, event_id: str) -> str:
 def test_an_event_committed_late_holds_back_later_ones_so_resuming_skips_none(
     engine: sa.Engine,
 ) -> None:
-    from models.repository import access_repo, events_repo
+    from models.storage.repository import access_repo, events_repo
 
     def event(name: str) -> dict[str, Any]:
         return {"id": f"evt_{name}", "client_id": CLIENT_ID, "type": "test", "payload": {},

@@ -8,8 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from models import clock
-from models.repository import access_repo
 from models.settings import Settings
+from models.storage.repository import access_repo
 from scheduler import dispatch
 from tests import support
 from tests.conftest import StackFactory

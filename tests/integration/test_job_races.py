@@ -7,10 +7,10 @@ import sqlalchemy as sa
 
 from api import job_control as api_job_control
 from models import clock
-from models.job_state import JobStatus, JobTrigger
-from models.outcome import CallOutcome, Leg, LegResult
-from models.repository import attempts_repo, tasks_repo
-from models.tables import jobs
+from models.rules.job_state import JobStatus, JobTrigger
+from models.rules.outcome import CallOutcome, Leg, LegResult
+from models.storage.repository import attempts_repo, tasks_repo
+from models.storage.tables import jobs
 from scheduler import completion, dispatch
 from tests.integration.test_core_flow import B_NUMBER, CLIENT_ID, add, new_scheduler, task_row
 from worker import job_control

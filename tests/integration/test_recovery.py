@@ -83,7 +83,7 @@ def test_a_job_whose_task_failed_ends_failed(
 def test_each_resend_of_a_claim_waits_twice_as_long_as_the_last(engine: sa.Engine) -> None:
     from datetime import timedelta
 
-    from models.repository import attempts_repo
+    from models.storage.repository import attempts_repo
 
     scheduler_id = new_scheduler(engine)
     enqueue.add_tasks(engine, CLIENT_ID, scheduler_id,

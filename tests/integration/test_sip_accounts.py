@@ -17,10 +17,10 @@ import sqlalchemy as sa
 
 from api import csv_import, enqueue
 from models import clock
-from models.account_input import NewAccount
-from models.repository import access_repo, accounts_repo
-from models.tables import sip_accounts, tasks
-from models.validation import InvalidInput
+from models.shapes.account_input import NewAccount
+from models.shapes.validation import InvalidInput
+from models.storage.repository import access_repo, accounts_repo
+from models.storage.tables import sip_accounts, tasks
 from tests import support
 from tests.integration.api_fixtures import Api, api_env, served_api
 from tests.integration.test_api_errors import error_of

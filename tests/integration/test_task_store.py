@@ -12,10 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from api import enqueue
-from models import clock, migrate, views
-from models.repository import task_store, tasks_repo
-from models.tables import tasks
-from models.validation import NewTask, validate_tasks
+from models import clock
+from models.shapes import views
+from models.shapes.validation import NewTask, validate_tasks
+from models.storage import migrate
+from models.storage.repository import task_store, tasks_repo
+from models.storage.tables import tasks
 from tests import support
 from tests.integration.test_core_flow import CLIENT_ID, new_scheduler
 

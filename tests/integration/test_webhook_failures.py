@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import clock, events, settings
-from models.events import EventType
-from models.repository import events_repo, tasks_repo
-from models.tables import events as events_table
+from models import clock, settings
+from models.shapes import events
+from models.shapes.events import EventType
+from models.storage.repository import events_repo, tasks_repo
+from models.storage.tables import events as events_table
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import A_NUMBER, B_NUMBER, add, new_scheduler
 from tests.receiver import Receiver

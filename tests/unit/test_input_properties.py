@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models import record_input, scheduler_input
-from models.validation import (
+from api import record_input, scheduler_input
+from models.shapes.validation import (
     MAX_NAME_LENGTH,
     MAX_URL_LENGTH,
     PHONE_NUMBER,

@@ -19,8 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models.outcome import CallOutcome, Leg, LegResult
-from models.repository import calls_repo
+from models.rules.outcome import CallOutcome, Leg, LegResult
+from models.storage.repository import calls_repo
 from worker.dialers.base import DialRequest, QueuedCall
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models.repository import sip_repo
+from models.storage.repository import sip_repo
 from worker.dialers.base import QueuedCall
 
 

@@ -1,0 +1,2 @@
+"""The documents the API and the webhooks share: views, validation of what comes in, event
+payloads. Pure."""

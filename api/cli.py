@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from api import access, enqueue, tokens
+from api import access, enqueue, exceptions, tokens
 from api.access import Scope
 from api.nudge import Nudger
 from models import clock
@@ -213,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = settings_module.load()
     try:
         return int(args.run(settings, args))
-    except (InvalidInput, enqueue.UnknownScheduler, enqueue.DuplicateScheduler) as error:
+    except (InvalidInput, exceptions.UnknownScheduler, exceptions.DuplicateScheduler) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

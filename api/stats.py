@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from api import enqueue
+from api import exceptions
 from models.rules import pacing, timefmt
 from models.rules.task_state import TaskStatus
 from models.storage.repository import access_repo, attempts_repo, tasks_repo
@@ -20,7 +20,7 @@ def scheduler_stats(
     with engine.connect() as conn:
         scheduler = access_repo.get_scheduler(conn, client_id, scheduler_id)
         if scheduler is None:
-            raise enqueue.UnknownScheduler(scheduler_id)
+            raise exceptions.UnknownScheduler(scheduler_id)
         settings = dispatch.pacing_settings(scheduler)
         # The plain ASR over the last window, holds or not; pacing itself measures again
         # from the end of a hold (DESIGN.md "Pacing").

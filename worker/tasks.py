@@ -31,10 +31,8 @@ def place_call(attempt_id: int) -> bool:
 @app.task(name=beat.DISPATCH_TASK)
 def run_dispatch() -> int:
     rt = runtime.current()
-    return dispatch.dispatch(
-        rt.engine, clock.now, send_place_calls, rt.settings.dispatch_batch_max,
-        rt.settings.max_pending_claims,
-    )
+    return dispatch.dispatch(rt.engine, clock.now, send_place_calls,
+                             dispatch.DispatchLimits.from_settings(rt.settings))
 
 
 @app.task(name=beat.POLL_CALLS_TASK)

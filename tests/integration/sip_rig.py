@@ -68,7 +68,8 @@ class SipRig:
                             dialer="sip")
         rt = runtime.Runtime(settings, self.engine, SipDialer(self.engine))
         sent: list[int] = []
-        dispatch.dispatch(self.engine, at or clock.now, sent.extend, batch_max=1000)
+        dispatch.dispatch(self.engine, at or clock.now, sent.extend,
+                          dispatch.DispatchLimits(batch_max=1000))
         worker_calls.place_calls(rt, sent)
 
     def finished(self, task_id: int, timeout_s: float = 30) -> sa.Row[Any]:

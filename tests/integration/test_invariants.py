@@ -69,7 +69,7 @@ def test_a_try_delivered_twice_dials_once(database_url: str, tmp_path: Path) -> 
         scheduler_id = new_scheduler(engine)
         job = add(engine, scheduler_id, [{"a_number": A_NUMBER, "b_number": B_NUMBER}])
         sent: list[int] = []
-        dispatch.dispatch(engine, clock.now, sent.extend, batch_max=100)
+        dispatch.dispatch(engine, clock.now, sent.extend, dispatch.DispatchLimits(batch_max=100))
         assert len(sent) == 1
 
         first = calls.place_call(rt, sent[0])
@@ -92,9 +92,10 @@ def test_two_dispatchers_at_once_claim_each_task_once(engine: sa.Engine) -> None
     with engine.begin() as conn:
         # The first dispatcher holds the scheduler's lock while the second one runs.
         assert access_repo.lock_scheduler(conn, scheduler_id)
-        held = dispatch.dispatch_scheduler(engine, scheduler_id, clock.now, second.extend, 500)
+        held = dispatch.dispatch_scheduler(engine, scheduler_id, clock.now, second.extend,
+                                            dispatch.DispatchLimits(batch_max=500))
         assert held == 0
-    dispatch.dispatch(engine, clock.now, first.extend, batch_max=500)
-    dispatch.dispatch(engine, clock.now, second.extend, batch_max=500)
+    dispatch.dispatch(engine, clock.now, first.extend, dispatch.DispatchLimits(batch_max=500))
+    dispatch.dispatch(engine, clock.now, second.extend, dispatch.DispatchLimits(batch_max=500))
     assert len(first) == 200 and second == []
     assert {len(attempts_of(engine, t["id"])) for t in job.tasks} == {1}

@@ -55,7 +55,7 @@ def setup(engine: sa.Engine, tmp_path: Path, place_first: bool
         {"a_number": f"+1555000{i:04d}", "b_number": B_NUMBER, "try_again_pause": 0}
         for i in range(TRIES)])
     sent: list[int] = []
-    dispatch.dispatch(engine, clock.now, sent.extend, batch_max=100)
+    dispatch.dispatch(engine, clock.now, sent.extend, dispatch.DispatchLimits(batch_max=100))
     with pytest.raises(WorkerDied):
         worker_calls.place_calls(dying, sent)
     return dialer, live, [t["id"] for t in job.tasks]
@@ -99,7 +99,7 @@ def test_tries_never_placed_are_seen_in_seconds_and_made_again_uncounted(
         row = task_row(engine, task_id)
         assert (row.status, row.try_count, row.tries_before_execution) == ("delayed", 1, 1)
     sent: list[int] = []
-    dispatch.dispatch(engine, lambda: soon, sent.extend, batch_max=100)
+    dispatch.dispatch(engine, lambda: soon, sent.extend, dispatch.DispatchLimits(batch_max=100))
     worker_calls.place_calls(live, sent)
     for task_id in task_ids:
         assert task_row(engine, task_id).finish_result == "success"  # try 1 of 1, made again

@@ -12,7 +12,6 @@ TICKS_QUEUE: Final = "ringback.ticks"
 QUEUES: Final = (CALLS_QUEUE, TICKS_QUEUE)
 
 PLACE_CALLS_TASK: Final = "worker.place_calls"
-PLACE_CALL_TASK: Final = "worker.place_call"  # one try a message; still accepted, no longer sent
 DISPATCH_TASK: Final = "scheduler.dispatch"
 REAP_TASK: Final = "scheduler.reap"
 POLL_CALLS_TASK: Final = "worker.poll_calls"
@@ -23,7 +22,6 @@ SWEEP_ACTIONS_TASK: Final = "worker.sweep_actions"
 # Each task's queue: tries to place on one, every periodic or on-demand tick on the other.
 QUEUE_OF: Final[Mapping[str, str]] = {
     PLACE_CALLS_TASK: CALLS_QUEUE,
-    PLACE_CALL_TASK: CALLS_QUEUE,
     DISPATCH_TASK: TICKS_QUEUE,
     REAP_TASK: TICKS_QUEUE,
     POLL_CALLS_TASK: TICKS_QUEUE,

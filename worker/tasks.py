@@ -25,12 +25,6 @@ def place_calls(attempt_ids: list[int]) -> int:
     return calls.place_calls(runtime.current(), attempt_ids)
 
 
-@app.task(name=names.PLACE_CALL_TASK)
-def place_call(attempt_id: int) -> bool:
-    """One try per message, as sent before tries were batched: still accepted."""
-    return calls.place_call(runtime.current(), attempt_id)
-
-
 @app.task(name=names.DISPATCH_TASK)
 def run_dispatch() -> int:
     rt = runtime.current()

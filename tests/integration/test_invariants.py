@@ -72,8 +72,8 @@ def test_a_try_delivered_twice_dials_once(database_url: str, tmp_path: Path) -> 
         dispatch.dispatch(engine, clock.now, sent.extend, dispatch.DispatchLimits(batch_max=100))
         assert len(sent) == 1
 
-        first = calls.place_call(rt, sent[0])
-        second = calls.place_call(rt, sent[0])
+        first = calls.place_calls(rt, [sent[0]]) == 1
+        second = calls.place_calls(rt, [sent[0]]) == 1
 
         assert (first, second) == (True, False)
         task_id = job.tasks[0]["id"]

@@ -23,6 +23,7 @@ from tests.integration.test_core_flow import (
 )
 from worker import calls, runtime
 from worker.dialers.sim import Scenario, SimDialer
+from worker.webhook_senders import RecordingWebhookSender
 
 
 def dials_per_try(dial_log: Path, task_id: int) -> Counter[tuple[int, str, str]]:
@@ -65,7 +66,8 @@ def test_a_try_delivered_twice_dials_once(database_url: str, tmp_path: Path) -> 
     settings = Settings(database_url=database_url, broker_url="memory://",
                         sim_dial_log=tmp_path / "dial.log")
     with support.engine_for(database_url) as engine:
-        rt = runtime.Runtime(settings, engine, SimDialer(engine, Scenario(), settings.sim_dial_log))
+        rt = runtime.Runtime(settings, engine, SimDialer(engine, Scenario(), settings.sim_dial_log),
+                             RecordingWebhookSender())
         scheduler_id = new_scheduler(engine)
         job = add(engine, scheduler_id, [{"a_number": A_NUMBER, "b_number": B_NUMBER}])
         sent: list[int] = []

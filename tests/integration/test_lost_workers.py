@@ -22,6 +22,7 @@ from worker import calls as worker_calls
 from worker import runtime
 from worker.dialers.base import QueuedCall
 from worker.dialers.sim import Scenario, SimDialer
+from worker.webhook_senders import RecordingWebhookSender
 
 TRIES = 5
 
@@ -48,9 +49,10 @@ def setup(engine: sa.Engine, tmp_path: Path, place_first: bool
     settings = Settings(database_url="sqlite://", broker_url="memory://",
                         sim_dial_log=tmp_path / "dial.log")
     dialer = DyingDialer(engine, Scenario(), settings.sim_dial_log, place_first=place_first)
-    dying = runtime.Runtime(settings, engine, dialer)
+    dying = runtime.Runtime(settings, engine, dialer, RecordingWebhookSender())
     live = runtime.Runtime(settings, engine, SimDialer(engine, Scenario(),
-                                                       settings.sim_dial_log))
+                                                       settings.sim_dial_log),
+                           RecordingWebhookSender())
     job = add(engine, new_scheduler(engine), [
         {"a_number": f"+1555000{i:04d}", "b_number": B_NUMBER, "try_again_pause": 0}
         for i in range(TRIES)])

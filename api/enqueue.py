@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from api import scheduler_input
+from api.exceptions import DuplicateScheduler, UnknownScheduler
 from models.shapes import account_input, validation, views
 from models.shapes.validation import FieldError, InvalidInput, NewTask
 from models.storage.repository import access_repo, accounts_repo, task_store, tasks_repo
@@ -23,17 +24,6 @@ DEFAULT_DIALER = "sim"  # settings.dialer's default: extension_id is a free numb
 class AddedJob:
     job_id: int
     tasks: list[dict[str, Any]]
-
-
-class DuplicateScheduler(ValueError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"name: this client already has a scheduler named {name!r}")
-
-
-class UnknownScheduler(LookupError):
-    def __init__(self, scheduler_id: int) -> None:
-        super().__init__(f"scheduler_id: no scheduler {scheduler_id} for this client")
-        self.scheduler_id = scheduler_id
 
 
 def check_client_id(client_id: object) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from api import enqueue, job_document
+from api import exceptions, job_document
 from models import clock
 from models.rules import job_state, task_state, text
 from models.rules.job_state import JobStatus, JobTrigger
@@ -119,7 +119,7 @@ def pause_scheduler(
         row = access_repo.set_scheduler_paused(conn, client_id, scheduler_id,
                                                now if paused else None)
         if row is None:
-            raise enqueue.UnknownScheduler(scheduler_id)
+            raise exceptions.UnknownScheduler(scheduler_id)
         if not paused:
             tasks_repo.resume_scheduler_tasks(conn, scheduler_id, now)
     return views.scheduler_object(row._mapping)

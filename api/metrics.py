@@ -13,9 +13,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from models.rules import pacing
-from models.storage.repository import access_repo, attempts_repo, metrics_repo
-from scheduler import dispatch
+from api import asr
+from models.storage.repository import access_repo, metrics_repo
 
 LAG_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -63,10 +62,7 @@ def _asr(conn: sa.Connection) -> Metric:
         scheduler = access_repo.find_scheduler(conn, scheduler_id)
         if scheduler is None:
             continue
-        settings = dispatch.pacing_settings(scheduler)
-        history = attempts_repo.pacing_history(conn, scheduler_id, None, settings.asr_window,
-                                               None, need_last_dial=False)
-        asr = pacing.asr_pct(history.recent_a_answered)
-        if asr is not None:
-            family.add_metric([str(scheduler_id)], asr)
+        measured = asr.window_asr(conn, scheduler_id, scheduler.asr_window)
+        if measured.percent is not None:
+            family.add_metric([str(scheduler_id)], measured.percent)
     return family

@@ -14,12 +14,12 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from api import schemas
+from api import deps, schemas
 from api.access import Scope
 from api.auth import Principal, require
+from api.deps import ClientId, SchedulerId, TaskId, TasksReader, TasksWriter
 from api.errors import ApiError
 from api.metrics import RingbackCollector
-from api.routes_tasks import ClientId, SchedulerId, TaskId
 from models import clock
 from models.rules import timefmt
 from models.storage.repository import events_repo, tasks_repo
@@ -29,8 +29,6 @@ STREAM_POLL_INTERVAL_S = 0.5
 STREAM_KEEPALIVE_S = 15.0
 STREAM_BATCH_MAX = 500
 EventReader = Annotated[Principal, Depends(require(Scope.EVENTS_READ))]
-Reader = Annotated[Principal, Depends(require(Scope.TASKS_READ))]
-Writer = Annotated[Principal, Depends(require(Scope.TASKS_WRITE))]
 
 
 @router.get("/events", response_class=StreamingResponse,
@@ -42,9 +40,8 @@ async def event_stream(
     follow: Annotated[bool, Query(description="false: send what there is, then close")] = True,
 ) -> StreamingResponse:
     """The token's client's events as server-sent events; resume with `Last-Event-ID`."""
-    engine: sa.Engine = request.app.state.engine
     return StreamingResponse(
-        _stream(request, engine, who.client_id, int(last_event_id or 0), follow),
+        _stream(request, deps.engine(request), who.client_id, int(last_event_id or 0), follow),
         media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
@@ -79,12 +76,11 @@ def _read(engine: sa.Engine, client_id: int, after: int) -> list[Any]:
             responses=schemas.error_responses(400, 403, 404))
 def task_events(
     request: Request, client_id: ClientId, scheduler_id: SchedulerId, task_id: TaskId,
-    who: Reader,
+    who: TasksReader,
 ) -> list[dict[str, Any]]:
     """Every event of a task with its webhook delivery: where a final failure shows."""
     who.own(client_id)
-    engine: sa.Engine = request.app.state.engine
-    with engine.connect() as conn:
+    with deps.engine(request).connect() as conn:
         task = tasks_repo.find_task(conn, client_id, task_id)
         if task is None or task.scheduler_id != scheduler_id:
             raise ApiError(404, f"task_id: task {task_id} not found in scheduler {scheduler_id}")
@@ -103,8 +99,7 @@ def task_events(
 def webhook_secrets(request: Request, client_id: ClientId, who: EventReader) -> dict[str, Any]:
     """The secrets webhooks are signed with now, the current one first."""
     who.own(client_id)
-    engine: sa.Engine = request.app.state.engine
-    with engine.begin() as conn:
+    with deps.engine(request).begin() as conn:
         secrets = events_repo.signing_secrets(conn, [client_id], clock.now())
     return {"secrets": secrets.get(client_id, [])}
 
@@ -112,15 +107,14 @@ def webhook_secrets(request: Request, client_id: ClientId, who: EventReader) -> 
 @router.post("/client/{client_id}/webhook_secret/rotate", response_model=schemas.WebhookSecrets,
              responses=schemas.error_responses(400, 403, 404))
 def rotate_webhook_secret(
-    request: Request, client_id: ClientId, who: Writer
+    request: Request, client_id: ClientId, who: TasksWriter
 ) -> dict[str, Any]:
     """A new secret; webhooks carry both signatures until the overlap has passed."""
     who.own(client_id)
-    engine: sa.Engine = request.app.state.engine
     now = clock.now()
-    with engine.begin() as conn:
+    with deps.engine(request).begin() as conn:
         events_repo.rotate_secret(conn, client_id, now,
-                                  request.app.state.settings.webhook_secret_overlap_s)
+                                  deps.settings(request).webhook_secret_overlap_s)
         secrets = events_repo.signing_secrets(conn, [client_id], now)
     return {"secrets": secrets.get(client_id, [])}
 
@@ -133,13 +127,13 @@ def rotate_webhook_secret(
 def metrics(request: Request) -> PlainTextResponse:
     """Prometheus text format. A scraper sends `Bearer <RINGBACK_METRICS_TOKEN>`; with no
     token set, /metrics is closed unless RINGBACK_METRICS_OPEN=true."""
-    settings = request.app.state.settings
+    settings = deps.settings(request)
     if not _metrics_allowed(settings.metrics_token, settings.metrics_open,
                             request.headers.get("authorization", "")):
         raise ApiError(401, "Authorization: /metrics needs the metrics token "
                             "(RINGBACK_METRICS_TOKEN)", headers={"WWW-Authenticate": "Bearer"})
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(RingbackCollector(request.app.state.engine))
+    registry.register(RingbackCollector(deps.engine(request)))
     return PlainTextResponse(generate_latest(registry).decode(),
                              media_type=CONTENT_TYPE_LATEST)
 

@@ -51,13 +51,6 @@ class _Plan:
     trigger: TaskTrigger
 
 
-def complete_attempt(
-    engine: sa.Engine, attempt_id: int, outcome: CallOutcome | None, now: datetime
-) -> bool:
-    """Record one outcome; False if the attempt had already ended."""
-    return bool(complete_attempts(engine, [(attempt_id, outcome)], now))
-
-
 def complete_attempts(engine: sa.Engine, endings: Sequence[Ending], now: datetime) -> set[int]:
     """Record the outcomes in one transaction; returns the attempts that ended here (one
     that another run had already ended is skipped by the guarded UPDATE)."""

@@ -23,11 +23,6 @@ COLLECT_BATCH_MAX = 1000
 COLLECT_ROUNDS_MAX = 5
 
 
-def place_call(runtime: Runtime, attempt_id: int) -> bool:
-    """Dial one try; False when another delivery of its message got there first."""
-    return place_calls(runtime, [attempt_id]) == 1
-
-
 def place_calls(runtime: Runtime, attempt_ids: Sequence[int]) -> int:
     """Hand every try still claimed to the dialer; returns how many this run took."""
     now = clock.now()

@@ -34,7 +34,7 @@ def act(engine: sa.Engine, job_id: int, trigger: JobTrigger) -> None:
 def ring(engine: sa.Engine) -> list[int]:
     """Dispatch whatever is due and start dialling it, as place_calls would."""
     sent: list[int] = []
-    dispatch.dispatch(engine, clock.now, sent.extend, batch_max=10)
+    dispatch.dispatch(engine, clock.now, sent.extend, dispatch.DispatchLimits(batch_max=10))
     with engine.begin() as conn:
         attempts_repo.begin_dialing(conn, sent, clock.now())
     return sent

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from api import enqueue, job_document
 from models import clock
-from models.rules import job_state, task_state, text
+from models.rules import action_state, job_state, task_state, text
+from models.rules.action_state import ActionKind
 from models.rules.job_state import JobStatus, JobTrigger
 from models.rules.task_state import TaskStatus
 from models.shapes import views
@@ -74,8 +75,8 @@ def request_job_action(
             jobs_repo.set_latest_execution_status(
                 conn, job_id, to_status, now, ended=to_status is JobStatus.CANCELLED)
         action_id = actions_repo.insert_action(
-            conn, client_id=client_id, kind=trigger.value, job_id=job_id,
-            from_status=from_status.value, now=now)
+            conn, client_id=client_id, kind=action_state.KIND_OF_TRIGGER[trigger].value,
+            job_id=job_id, from_status=from_status.value, now=now)
     send(action_id)  # best effort: the sweep applies it if the message is lost
     return to_status
 
@@ -94,7 +95,7 @@ def request_reschedule(
                 f"record {task_id} is {task.status}: only a record waiting for its next "
                 "try can be rescheduled")
         action_id = actions_repo.insert_action(
-            conn, client_id=client_id, kind="reschedule", job_id=task.job_id,
+            conn, client_id=client_id, kind=ActionKind.RESCHEDULE.value, job_id=task.job_id,
             task_id=task_id, params=params, now=now)
     send(action_id)
 

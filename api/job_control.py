@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from api import enqueue, job_document
 from models import clock
-from models.rules import action_state, job_state, task_state, text
+from models.rules import action_state, job_state, limits, task_state, text
 from models.rules.action_state import ActionKind
 from models.rules.job_state import JobStatus, JobTrigger
 from models.rules.task_state import TaskStatus
@@ -131,17 +131,17 @@ def suspend_batch(
     send: SendAction,
 ) -> tuple[BatchResult, str]:
     """Pause a job (batch) of a scheduler (campaign) of a client (VCC); the seed's codes."""
-    if not text.is_ascii_digits(vdn_id, 4) or not 1 <= int(vdn_id) <= 9999:
-        return BatchResult.PARAMETER_ERROR, "vdnId: must be an integer from 1 to 9999"
-    if not text.is_ascii_digits(campaign_id, 19) or not 1 <= int(campaign_id) < 2**63:
+    low, high = limits.CLIENT_ID_MIN, limits.CLIENT_ID_MAX
+    if not text.is_ascii_digits(vdn_id, limits.CLIENT_ID_DIGITS) or not low <= int(vdn_id) <= high:
+        return BatchResult.PARAMETER_ERROR, f"vdnId: must be an integer from {low} to {high}"
+    if not _is_id(campaign_id):
         return BatchResult.PARAMETER_ERROR, "campaignId: must be a campaign id"
     if not isinstance(raw, dict):
         return BatchResult.PARAMETER_ERROR, "body: must be a JSON object with an id"
     batch = raw.get("id")
     if batch is None or batch == "":
         return BatchResult.EMPTY_PARAMETER, "id: is required"
-    if (isinstance(batch, bool) or not isinstance(batch, int | str)
-            or not text.is_ascii_digits(str(batch), 19) or not 1 <= int(batch) < 2**63):
+    if isinstance(batch, bool) or not isinstance(batch, int | str) or not _is_id(str(batch)):
         return BatchResult.PARAMETER_ERROR, "id: must be a batch id"
     with engine.connect() as conn:
         scheduler = access_repo.get_scheduler(conn, client_id, int(campaign_id))
@@ -157,3 +157,8 @@ def suspend_batch(
             return BatchResult.ALREADY_SUSPENDED, "the batch is already suspended"
         return BatchResult.SUSPENSION_NOT_ALLOWED, str(refused)
     return BatchResult.SUCCESS, "success"
+
+
+def _is_id(value: str) -> bool:
+    """A 64-bit id (a campaign's or a batch's) written in digits."""
+    return text.is_ascii_digits(value, limits.INT64_DIGITS) and 1 <= int(value) <= limits.INT64_MAX

@@ -19,7 +19,7 @@ from api.access import Scope
 from api.auth import Principal, require
 from api.errors import ApiError
 from api.metrics import RingbackCollector
-from api.routes_tasks import ClientId, SchedulerId, TaskId
+from api.routes_tasks import ID_TEXT_PATTERN, ClientId, SchedulerId, TaskId
 from models import clock
 from models.rules import timefmt
 from models.storage.repository import events_repo, tasks_repo
@@ -38,7 +38,7 @@ Writer = Annotated[Principal, Depends(require(Scope.TASKS_WRITE))]
                        **schemas.error_responses(400, 403)})
 async def event_stream(
     request: Request, who: EventReader,
-    last_event_id: Annotated[str | None, Header(pattern=r"^[0-9]{1,18}$")] = None,
+    last_event_id: Annotated[str | None, Header(pattern=ID_TEXT_PATTERN)] = None,
     follow: Annotated[bool, Query(description="false: send what there is, then close")] = True,
 ) -> StreamingResponse:
     """The token's client's events as server-sent events; resume with `Last-Event-ID`."""

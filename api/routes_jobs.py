@@ -14,17 +14,16 @@ from api.auth import Principal, require
 from api.concurrency import threaded
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
-from api.routes_tasks import ClientId, SchedulerId
+from api.routes_tasks import ID_TEXT_PATTERN, ClientId, SchedulerId
 from models import clock
-from models.rules import job_state
+from models.rules import job_state, limits
 from models.shapes.validation import InvalidInput
 from models.storage.repository import jobs_repo
 
 router = APIRouter()
 Controller = Annotated[Principal, Depends(require(Scope.JOBS_CONTROL))]
 Reader = Annotated[Principal, Depends(require(Scope.JOBS_READ))]
-JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-MAX_PAGE = 1000
+JobId = Annotated[int, Path(ge=1, le=limits.INT64_MAX)]
 
 
 def _engine(request: Request) -> sa.Engine:
@@ -69,8 +68,8 @@ def get_job(request: Request, job_id: JobId, who: Reader) -> dict[str, Any]:
             responses=schemas.error_responses(400, 403))
 def list_jobs(
     request: Request, who: Reader,
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(pattern=ID_TEXT_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=limits.PAGE_ROWS_MAX)] = 100,
 ) -> dict[str, Any]:
     engine = _engine(request)
     with engine.connect() as conn:
@@ -110,7 +109,7 @@ async def suspend_call_batch(
 ) -> SafeJSONResponse:
     """Suspend a batch (a job) of a campaign (a scheduler); the answer is the seed's codes."""
     try:
-        raw = await body.read_json(request, 64 * 1024)
+        raw = await body.read_json(request, limits.SMALL_BODY_BYTES_MAX)
     except ApiError:
         raw = None
     code, desc = await threaded(
@@ -131,7 +130,7 @@ async def reschedule_record(
 ) -> SafeJSONResponse:
     """Move a record (a task) to a new time; acknowledged on the event stream by referenceId."""
     try:
-        raw = await body.read_json(request, 64 * 1024)
+        raw = await body.read_json(request, limits.SMALL_BODY_BYTES_MAX)
     except ApiError as unreadable:
         if unreadable.status != 400:
             raise

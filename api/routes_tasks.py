@@ -14,19 +14,22 @@ from api.concurrency import threaded
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
 from models import clock
-from models.rules import text
+from models.rules import limits, text
 from models.rules.task_state import TaskStatus
 from models.settings import Settings
 from models.shapes import views
 from models.storage.repository import tasks_repo
 
 router = APIRouter()
-ClientId = Annotated[int, Path(ge=1, le=9999, description="the client (tenant), 1..9999")]
-SchedulerId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-TaskId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ClientId = Annotated[int, Path(
+    ge=limits.CLIENT_ID_MIN, le=limits.CLIENT_ID_MAX,
+    description=f"the client (tenant), {limits.CLIENT_ID_MIN}..{limits.CLIENT_ID_MAX}")]
+SchedulerId = Annotated[int, Path(ge=1, le=limits.INT64_MAX)]
+TaskId = Annotated[int, Path(ge=1, le=limits.INT64_MAX)]
+# An id given as text: a page's cursor, the event stream's Last-Event-ID.
+ID_TEXT_PATTERN = f"^[0-9]{{1,{limits.ID_DIGITS_MAX}}}$"
 Writer = Annotated[Principal, Depends(require(Scope.TASKS_WRITE))]
 Reader = Annotated[Principal, Depends(require(Scope.TASKS_READ))]
-MAX_PAGE = 1000
 SCHEDULERS = "/client/{client_id}/task_scheduler"
 
 
@@ -126,8 +129,8 @@ def get_task(
 def list_tasks(
     request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Reader,
     status: Annotated[TaskStatus | None, Query()] = None,
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(pattern=ID_TEXT_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=limits.PAGE_ROWS_MAX)] = 100,
 ) -> dict[str, Any]:
     who.own(client_id)
     engine = _engine(request)

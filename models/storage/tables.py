@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from models.rules import attempt_state, task_state
+from models.rules import attempt_state, limits, task_state
 from models.rules.action_state import ActionStatus
 from models.rules.attempt_state import AttemptStatus
 from models.rules.call_state import CallStatus
@@ -71,7 +71,8 @@ clients = sa.Table(
     sa.Column("webhook_secret", sa.String(100), nullable=True),
     sa.Column("previous_webhook_secret", sa.String(100), nullable=True),
     sa.Column("previous_secret_until", UtcDateTime, nullable=True),
-    sa.CheckConstraint("id BETWEEN 1 AND 9999", name="id_range"),
+    sa.CheckConstraint(f"id BETWEEN {limits.CLIENT_ID_MIN} AND {limits.CLIENT_ID_MAX}",
+                       name="id_range"),
 )
 
 schedulers = sa.Table(
@@ -79,7 +80,7 @@ schedulers = sa.Table(
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, index=True),
-    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("name", sa.String(limits.NAME_CHARS_MAX), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     # Pacing settings (DESIGN.md "Pacing"); null limit or threshold: that rule is off.
     sa.Column("concurrent_task_limit", sa.Integer, nullable=True),
@@ -149,7 +150,7 @@ tasks = sa.Table(
     sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
     sa.Column("scheduler_id", sa.ForeignKey("schedulers.id"), nullable=False),
     sa.Column("job_id", sa.ForeignKey("jobs.id"), nullable=False, index=True),
-    sa.Column("name", sa.String(200), nullable=True),
+    sa.Column("name", sa.String(limits.NAME_CHARS_MAX), nullable=True),
     sa.Column("a_number", sa.String(32), nullable=False),
     sa.Column("b_number", sa.String(32), nullable=False),
     sa.Column("extension_id", sa.Integer, nullable=True),
@@ -172,7 +173,7 @@ tasks = sa.Table(
     sa.Column("next_attempt_at", UtcDateTime, nullable=True),
     sa.Column("create_date_utc", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.CheckConstraint("try_count BETWEEN 1 AND 50", name="try_count_range"),
+    sa.CheckConstraint(f"try_count BETWEEN 1 AND {limits.TRY_COUNT_MAX}", name="try_count_range"),
     sa.CheckConstraint("try_again_pause >= 0", name="pause_not_negative"),
     # Finding due tasks reads only waiting rows, in due order: a million finished or
     # far-future rows cost nothing because the range scan stops at `now`.
@@ -323,10 +324,12 @@ sip_accounts = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
     sa.Column("extension_id", sa.Integer, nullable=False),
-    sa.Column("username", sa.String(100), nullable=False),  # digest user, From user part
-    sa.Column("password", sa.String(200), nullable=False),
-    sa.Column("domain", sa.String(200), nullable=True),  # From host; the trunk's by default
-    sa.Column("trunk", sa.String(300), nullable=True),  # its own trunk URI, if any
+    # The digest user and From user part; the From host (null: the trunk's); the account's
+    # own trunk URI, if any.
+    sa.Column("username", sa.String(limits.SIP_USERNAME_CHARS_MAX), nullable=False),
+    sa.Column("password", sa.String(limits.SIP_PASSWORD_CHARS_MAX), nullable=False),
+    sa.Column("domain", sa.String(limits.SIP_DOMAIN_CHARS_MAX), nullable=True),
+    sa.Column("trunk", sa.String(limits.SIP_TRUNK_CHARS_MAX), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("client_id", "extension_id"),
 )

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from api import enqueue, progress
 from models import clock
-from models.rules import text
+from models.rules import limits, text
 from models.shapes import validation
 from models.shapes.validation import FieldError, InvalidInput, NewTask
 
@@ -55,7 +55,7 @@ def _task_from_row(row: dict[str, str]) -> dict[str, Any]:
             params[column] = cell
         elif column == "extended_a_numbers":
             params[column] = [n.strip() for n in cell.split(";") if n.strip()]
-        elif column in INT_COLUMNS and text.is_ascii_digits(cell, 10):
+        elif column in INT_COLUMNS and text.is_ascii_digits(cell, limits.INT32_DIGITS):
             task[column] = int(cell)
         else:
             task[column] = cell

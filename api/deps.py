@@ -12,15 +12,19 @@ from fastapi import Depends, Path, Query, Request
 from api.access import Scope
 from api.auth import Principal, require
 from api.nudge import Nudger
+from models.rules import limits
 from models.settings import Settings
 
-ClientId = Annotated[int, Path(ge=1, le=9999, description="the client (tenant), 1..9999")]
-SchedulerId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-TaskId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ClientId = Annotated[int, Path(
+    ge=limits.CLIENT_ID_MIN, le=limits.CLIENT_ID_MAX,
+    description=f"the client (tenant), {limits.CLIENT_ID_MIN}..{limits.CLIENT_ID_MAX}")]
+SchedulerId = Annotated[int, Path(ge=1, le=limits.INT64_MAX)]
+TaskId = Annotated[int, Path(ge=1, le=limits.INT64_MAX)]
+# An id given as text: a page's cursor, the event stream's Last-Event-ID.
+ID_TEXT_PATTERN = f"^[0-9]{{1,{limits.ID_DIGITS_MAX}}}$"
 
-MAX_PAGE = 1000
-Cursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")]
-PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Cursor = Annotated[str | None, Query(pattern=ID_TEXT_PATTERN)]
+PageLimit = Annotated[int, Query(ge=1, le=limits.PAGE_ROWS_MAX)]
 
 TasksReader = Annotated[Principal, Depends(require(Scope.TASKS_READ))]
 TasksWriter = Annotated[Principal, Depends(require(Scope.TASKS_WRITE))]

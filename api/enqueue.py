@@ -12,11 +12,11 @@ import sqlalchemy as sa
 
 from api import scheduler_input
 from api.exceptions import DuplicateScheduler, UnknownScheduler
+from models.rules import limits
 from models.shapes import account_input, validation, views
 from models.shapes.validation import FieldError, InvalidInput, NewTask
 from models.storage.repository import access_repo, accounts_repo, task_store, tasks_repo
 
-MAX_CLIENT_ID = 9999
 DEFAULT_DIALER = "sim"  # settings.dialer's default: extension_id is a free number
 
 
@@ -28,10 +28,10 @@ class AddedJob:
 
 def check_client_id(client_id: object) -> int:
     if isinstance(client_id, bool) or not isinstance(client_id, int) or not (
-        1 <= client_id <= MAX_CLIENT_ID
+        limits.CLIENT_ID_MIN <= client_id <= limits.CLIENT_ID_MAX
     ):
-        raise InvalidInput([FieldError("client_id", f"must be a whole number from 1 to "
-                                                    f"{MAX_CLIENT_ID}")])
+        raise InvalidInput([FieldError("client_id", "must be a whole number from "
+                                       f"{limits.CLIENT_ID_MIN} to {limits.CLIENT_ID_MAX}")])
     return client_id
 
 

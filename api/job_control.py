@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from api import exceptions, job_document
 from models import clock
-from models.rules import job_state, task_state, text
+from models.rules import action_state, job_state, limits, task_state, text
+from models.rules.action_state import ActionKind
 from models.rules.job_state import JobStatus, JobTrigger
 from models.rules.task_state import TaskStatus
 from models.shapes import views
@@ -74,8 +75,8 @@ def request_job_action(
             jobs_repo.set_latest_execution_status(
                 conn, job_id, to_status, now, ended=to_status is JobStatus.CANCELLED)
         action_id = actions_repo.insert_action(
-            conn, client_id=client_id, kind=trigger.value, job_id=job_id,
-            from_status=from_status.value, now=now)
+            conn, client_id=client_id, kind=action_state.KIND_OF_TRIGGER[trigger].value,
+            job_id=job_id, from_status=from_status.value, now=now)
     send(action_id)  # best effort: the sweep applies it if the message is lost
     return to_status
 
@@ -94,7 +95,7 @@ def request_reschedule(
                 f"record {task_id} is {task.status}: only a record waiting for its next "
                 "try can be rescheduled")
         action_id = actions_repo.insert_action(
-            conn, client_id=client_id, kind="reschedule", job_id=task.job_id,
+            conn, client_id=client_id, kind=ActionKind.RESCHEDULE.value, job_id=task.job_id,
             task_id=task_id, params=params, now=now)
     send(action_id)
 
@@ -130,17 +131,17 @@ def suspend_batch(
     send: SendAction,
 ) -> tuple[BatchResult, str]:
     """Pause a job (batch) of a scheduler (campaign) of a client (VCC); the seed's codes."""
-    if not text.is_ascii_digits(vdn_id, 4) or not 1 <= int(vdn_id) <= 9999:
-        return BatchResult.PARAMETER_ERROR, "vdnId: must be an integer from 1 to 9999"
-    if not text.is_ascii_digits(campaign_id, 19) or not 1 <= int(campaign_id) < 2**63:
+    low, high = limits.CLIENT_ID_MIN, limits.CLIENT_ID_MAX
+    if not text.is_ascii_digits(vdn_id, limits.CLIENT_ID_DIGITS) or not low <= int(vdn_id) <= high:
+        return BatchResult.PARAMETER_ERROR, f"vdnId: must be an integer from {low} to {high}"
+    if not _is_id(campaign_id):
         return BatchResult.PARAMETER_ERROR, "campaignId: must be a campaign id"
     if not isinstance(raw, dict):
         return BatchResult.PARAMETER_ERROR, "body: must be a JSON object with an id"
     batch = raw.get("id")
     if batch is None or batch == "":
         return BatchResult.EMPTY_PARAMETER, "id: is required"
-    if (isinstance(batch, bool) or not isinstance(batch, int | str)
-            or not text.is_ascii_digits(str(batch), 19) or not 1 <= int(batch) < 2**63):
+    if isinstance(batch, bool) or not isinstance(batch, int | str) or not _is_id(str(batch)):
         return BatchResult.PARAMETER_ERROR, "id: must be a batch id"
     with engine.connect() as conn:
         scheduler = access_repo.get_scheduler(conn, client_id, int(campaign_id))
@@ -156,3 +157,8 @@ def suspend_batch(
             return BatchResult.ALREADY_SUSPENDED, "the batch is already suspended"
         return BatchResult.SUSPENSION_NOT_ALLOWED, str(refused)
     return BatchResult.SUCCESS, "success"
+
+
+def _is_id(value: str) -> bool:
+    """A 64-bit id (a campaign's or a batch's) written in digits."""
+    return text.is_ascii_digits(value, limits.INT64_DIGITS) and 1 <= int(value) <= limits.INT64_MAX

@@ -5,32 +5,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from models.rules import text
+from models.rules import limits, text
 from models.shapes.validation import FieldError, InvalidInput
 
 CALLBACK_TYPES = ("Personal", "Campaign")
-MAX_TIMESTAMP_S = 253402300799  # 9999-12-31 23:59:59 UTC
-MAX_TEXT_LENGTH = 500
-TEXT_RULE = (f"must be a non-empty string of at most {MAX_TEXT_LENGTH} characters without "
-             "control characters or lone surrogates")
+TEXT_RULE = (f"must be a non-empty string of at most {limits.RECORD_TEXT_CHARS_MAX} "
+             "characters without control characters or lone surrogates")
 
 
 def reschedule(record_handle: str, raw: object) -> tuple[int, dict[str, Any]]:
     """The task id and the parameters to apply, or InvalidInput listing every broken rule."""
     errors: list[FieldError] = []
-    if not text.is_ascii_digits(record_handle, 18) or int(record_handle) < 1:
+    if not text.is_ascii_digits(record_handle, limits.ID_DIGITS_MAX) or int(record_handle) < 1:
         errors.append(FieldError("record_handle", "must be a record (task) id"))
     if not isinstance(raw, Mapping):
         raise InvalidInput([*errors, FieldError("body", "must be a JSON object")])
     rules: dict[str, tuple[bool, str]] = {
         "operationName": (raw.get("operationName") == "RescheduleRecord",
                           "must be RescheduleRecord"),
-        "applicationId": (_whole(raw.get("applicationId"), 0, 2**63 - 1),
+        "applicationId": (_whole(raw.get("applicationId"), 0, limits.INT64_MAX),
                           "must be a whole number"),
         "campaignName": (_text(raw.get("campaignName")), TEXT_RULE),
         "callbackType": (raw.get("callbackType") in CALLBACK_TYPES,
                          "must be Personal or Campaign"),
-        "timestamp": (_whole(raw.get("timestamp"), 0, MAX_TIMESTAMP_S),
+        "timestamp": (_whole(raw.get("timestamp"), 0, limits.EPOCH_S_MAX),
                       "must be a time in epoch seconds"),
         "devicePath": (_text(raw.get("devicePath")), TEXT_RULE),
     }
@@ -48,5 +46,5 @@ def _whole(value: object, low: int, high: int) -> bool:
 
 
 def _text(value: object) -> bool:
-    return (isinstance(value, str) and 0 < len(value) <= MAX_TEXT_LENGTH
+    return (isinstance(value, str) and 0 < len(value) <= limits.RECORD_TEXT_CHARS_MAX
             and not text.unsafe_text(value))

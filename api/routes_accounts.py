@@ -15,16 +15,15 @@ from api.deps import ClientId
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
 from models import clock
-from models.shapes.validation import MAX_STORED_INT, FieldError
+from models.rules import limits
+from models.shapes.validation import FieldError
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(require(Scope.ACCOUNTS_WRITE))]
 Reader = Annotated[Principal, Depends(require(Scope.ACCOUNTS_READ))]
-ExtensionId = Annotated[int, Path(ge=1, le=MAX_STORED_INT,
+ExtensionId = Annotated[int, Path(ge=1, le=limits.INT32_MAX,
                                   description="the extension the account belongs to")]
 ACCOUNTS = "/client/{client_id}/sip_accounts"
-# An account body is a few short strings.
-MAX_ACCOUNT_BODY_BYTES = 64 * 1024
 
 
 def _api_error(status: int, error: accounts.AccountError) -> ApiError:
@@ -40,7 +39,7 @@ async def create_sip_account(
 ) -> SafeJSONResponse:
     """409 when the client already has an account for the extension."""
     who.own(client_id)
-    raw = await body.read_json(request, MAX_ACCOUNT_BODY_BYTES)
+    raw = await body.read_json(request, limits.SMALL_BODY_BYTES_MAX)
     try:
         created = await threaded(accounts.create_account, deps.engine(request), client_id, raw,
                                  clock.now())

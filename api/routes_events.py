@@ -36,7 +36,7 @@ EventReader = Annotated[Principal, Depends(require(Scope.EVENTS_READ))]
                        **schemas.error_responses(400, 403)})
 async def event_stream(
     request: Request, who: EventReader,
-    last_event_id: Annotated[str | None, Header(pattern=r"^[0-9]{1,18}$")] = None,
+    last_event_id: Annotated[str | None, Header(pattern=deps.ID_TEXT_PATTERN)] = None,
     follow: Annotated[bool, Query(description="false: send what there is, then close")] = True,
 ) -> StreamingResponse:
     """The token's client's events as server-sent events; resume with `Last-Event-ID`."""

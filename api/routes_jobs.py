@@ -15,14 +15,14 @@ from api.deps import ClientId, Cursor, PageLimit, SchedulerId
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
 from models import clock
-from models.rules import job_state
+from models.rules import job_state, limits
 from models.shapes.validation import InvalidInput
 from models.storage.repository import jobs_repo
 
 router = APIRouter()
 Controller = Annotated[Principal, Depends(require(Scope.JOBS_CONTROL))]
 Reader = Annotated[Principal, Depends(require(Scope.JOBS_READ))]
-JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+JobId = Annotated[int, Path(ge=1, le=limits.INT64_MAX)]
 
 
 def _send(request: Request) -> job_control.SendAction:
@@ -103,7 +103,7 @@ async def suspend_call_batch(
 ) -> SafeJSONResponse:
     """Suspend a batch (a job) of a campaign (a scheduler); the answer is the seed's codes."""
     try:
-        raw = await body.read_json(request, 64 * 1024)
+        raw = await body.read_json(request, limits.SMALL_BODY_BYTES_MAX)
     except ApiError:
         raw = None
     code, desc = await threaded(
@@ -124,7 +124,7 @@ async def reschedule_record(
 ) -> SafeJSONResponse:
     """Move a record (a task) to a new time; acknowledged on the event stream by referenceId."""
     try:
-        raw = await body.read_json(request, 64 * 1024)
+        raw = await body.read_json(request, limits.SMALL_BODY_BYTES_MAX)
     except ApiError as unreadable:
         if unreadable.status != 400:
             raise

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from models.rules import text
-from models.shapes.validation import MAX_NAME_LENGTH, FieldError, InvalidInput
-
-MAX_STORED_INT = 2**31 - 1
+from models.rules import limits, text
+from models.shapes.validation import FieldError, InvalidInput
 
 
 def _whole(low: int, nullable: bool) -> Callable[[object], object]:
@@ -16,9 +14,9 @@ def _whole(low: int, nullable: bool) -> Callable[[object], object]:
         if value is None and nullable:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not (
-            low <= value <= MAX_STORED_INT
+            low <= value <= limits.INT32_MAX
         ):
-            raise ValueError(f"must be a whole number from {low} to {MAX_STORED_INT}"
+            raise ValueError(f"must be a whole number from {low} to {limits.INT32_MAX}"
                              + (", or null for no limit" if nullable else ""))
         return value
     return check
@@ -33,8 +31,8 @@ def _percent(value: object) -> object:
 
 
 def _name(value: object) -> object:
-    if not isinstance(value, str) or not 1 <= len(value.strip()) <= MAX_NAME_LENGTH:
-        raise ValueError(f"must be 1 to {MAX_NAME_LENGTH} characters")
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= limits.NAME_CHARS_MAX:
+        raise ValueError(f"must be 1 to {limits.NAME_CHARS_MAX} characters")
     if text.unsafe_text(value):
         raise ValueError(text.NO_CONTROL_RULE)
     return value.strip()

@@ -40,6 +40,11 @@ FINAL_EVENTS: dict[TaskTrigger, tuple[EventType, ...]] = {
     TaskTrigger.FAIL: (EventType.AFTER,),
     TaskTrigger.CANCEL_AFTER_TRY: (),
 }
+# The result a task keeps, by the verdict that made it final.
+FINISH_RESULTS: dict[retry.Verdict, FinishResult] = {
+    retry.Verdict.SUCCEED: FinishResult.SUCCESS,
+    retry.Verdict.FAIL: FinishResult.FAILED,
+}
 
 
 @dataclass(frozen=True)
@@ -145,11 +150,9 @@ def _task_fields(plan: _Plan) -> dict[str, object]:
         uncounted = 0 if decision.spends_try else 1
         return {"next_attempt_at": decision.next_attempt_at,
                 "tries_before_execution": plan.task.tries_before_execution + uncounted}
-    result = FinishResult.SUCCESS if decision.verdict is retry.Verdict.SUCCEED else (
-        FinishResult.FAILED
-    )
     # A task's cdr is empty until the try that ends it: only a connected call has one.
-    return {"finish_result": result.value, "finish_comment": decision.comment,
+    return {"finish_result": FINISH_RESULTS[decision.verdict].value,
+            "finish_comment": decision.comment,
             "next_attempt_at": None, "cdr": outcome.cdr if outcome else None}
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from models.rules import state_machine
+
 
 class AttemptStatus(StrEnum):
     CLAIMED = "claimed"  # row written by dispatch, message sent
@@ -19,31 +21,21 @@ class AttemptTrigger(StrEnum):
 
 
 A = AttemptStatus
-TRANSITIONS: dict[AttemptTrigger, tuple[frozenset[AttemptStatus], AttemptStatus]] = {
-    AttemptTrigger.DIAL: (frozenset({A.CLAIMED}), A.DIALING),
-    AttemptTrigger.COMPLETE: (frozenset({A.DIALING}), A.COMPLETED),
-    AttemptTrigger.LOSE: (frozenset({A.DIALING}), A.LOST),
-}
 FINAL: frozenset[AttemptStatus] = frozenset({A.COMPLETED, A.LOST})
 # Tries that count as running for pacing: the call may be ringing or talking.
 RUNNING: frozenset[AttemptStatus] = frozenset({A.CLAIMED, A.DIALING})
 
 
-class TransitionRefused(ValueError):
-    def __init__(self, trigger: AttemptTrigger, status: AttemptStatus) -> None:
-        super().__init__(f"attempt trigger {trigger.value!r} is not allowed from {status.value!r}")
+class TransitionRefused(state_machine.TransitionRefused[AttemptStatus, AttemptTrigger]):
+    subject = "attempt"
 
 
-def allowed_from(trigger: AttemptTrigger) -> frozenset[AttemptStatus]:
-    return TRANSITIONS[trigger][0]
-
-
-def target(trigger: AttemptTrigger) -> AttemptStatus:
-    return TRANSITIONS[trigger][1]
-
-
-def transition(status: AttemptStatus, trigger: AttemptTrigger) -> AttemptStatus:
-    sources, to = TRANSITIONS[trigger]
-    if status not in sources:
-        raise TransitionRefused(trigger, status)
-    return to
+MACHINE: state_machine.StateMachine[AttemptStatus, AttemptTrigger] = state_machine.StateMachine({
+    AttemptTrigger.DIAL: (frozenset({A.CLAIMED}), A.DIALING),
+    AttemptTrigger.COMPLETE: (frozenset({A.DIALING}), A.COMPLETED),
+    AttemptTrigger.LOSE: (frozenset({A.DIALING}), A.LOST),
+}, TransitionRefused)
+TRANSITIONS = MACHINE.table
+allowed_from = MACHINE.allowed_from
+target = MACHINE.target
+transition = MACHINE.transition

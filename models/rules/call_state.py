@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from models.rules import state_machine
+
 
 class CallStatus(StrEnum):
     QUEUED = "queued"
@@ -28,18 +30,20 @@ class CallTrigger(StrEnum):
 
 
 C = CallStatus
-TRANSITIONS: dict[CallTrigger, tuple[frozenset[CallStatus], CallStatus]] = {
+FINAL: frozenset[CallStatus] = frozenset({C.ENDED, C.ABANDONED, C.LOST})
+
+
+class TransitionRefused(state_machine.TransitionRefused[CallStatus, CallTrigger]):
+    subject = "call"
+
+
+MACHINE: state_machine.StateMachine[CallStatus, CallTrigger] = state_machine.StateMachine({
     CallTrigger.PLACE: (frozenset({C.QUEUED}), C.PLACED),
     CallTrigger.END: (frozenset({C.PLACED}), C.ENDED),
     CallTrigger.ABANDON: (frozenset({C.QUEUED}), C.ABANDONED),
     CallTrigger.LOSE: (frozenset({C.QUEUED, C.PLACED}), C.LOST),
-}
-FINAL: frozenset[CallStatus] = frozenset({C.ENDED, C.ABANDONED, C.LOST})
-
-
-def allowed_from(trigger: CallTrigger) -> frozenset[CallStatus]:
-    return TRANSITIONS[trigger][0]
-
-
-def target(trigger: CallTrigger) -> CallStatus:
-    return TRANSITIONS[trigger][1]
+}, TransitionRefused)
+TRANSITIONS = MACHINE.table
+allowed_from = MACHINE.allowed_from
+target = MACHINE.target
+transition = MACHINE.transition

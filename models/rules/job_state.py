@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from models.rules import state_machine
+
 
 class JobStatus(StrEnum):
     SCHEDULED = "Scheduled"  # no try of this execution has started yet
@@ -36,15 +38,6 @@ class TaskEffect(StrEnum):
 
 
 J = JobStatus
-TRANSITIONS: dict[JobTrigger, tuple[frozenset[JobStatus], JobStatus]] = {
-    JobTrigger.START: (frozenset({J.SCHEDULED}), J.RUNNING),
-    JobTrigger.FINISH_ALL_SUCCEEDED: (frozenset({J.SCHEDULED, J.RUNNING}), J.COMPLETED),
-    JobTrigger.FINISH_SOME_FAILED: (frozenset({J.SCHEDULED, J.RUNNING}), J.FAILED),
-    JobTrigger.CANCEL: (frozenset({J.SCHEDULED, J.RUNNING, J.PAUSED}), J.CANCELLED),
-    JobTrigger.PAUSE: (frozenset({J.SCHEDULED, J.RUNNING}), J.PAUSED),
-    JobTrigger.RESTART: (frozenset({J.FAILED, J.PAUSED}), J.SCHEDULED),
-    JobTrigger.RESUME: (frozenset({J.PAUSED}), J.SCHEDULED),
-}
 ACTIONS: frozenset[JobTrigger] = frozenset(
     {JobTrigger.CANCEL, JobTrigger.PAUSE, JobTrigger.RESTART, JobTrigger.RESUME}
 )
@@ -52,29 +45,38 @@ FINISHING: frozenset[JobTrigger] = frozenset(
     {JobTrigger.FINISH_ALL_SUCCEEDED, JobTrigger.FINISH_SOME_FAILED})
 # Statuses in which dispatch may start tries of the job's tasks.
 DIALLABLE: frozenset[JobStatus] = frozenset({J.SCHEDULED, J.RUNNING})
+# What each action does to the tasks, whatever the job's status was ...
+TASK_EFFECTS: dict[JobTrigger, TaskEffect] = {
+    JobTrigger.CANCEL: TaskEffect.CANCEL_UNFINISHED,
+    JobTrigger.PAUSE: TaskEffect.PAUSE_WAITING,
+    JobTrigger.RESTART: TaskEffect.RESUME_PAUSED,
+    JobTrigger.RESUME: TaskEffect.RESUME_PAUSED,
+}
+# ... but for these: a restart gives a failed job a new execution, not a resume.
+TASK_EFFECTS_FROM: dict[tuple[JobTrigger, JobStatus], TaskEffect] = {
+    (JobTrigger.RESTART, J.FAILED): TaskEffect.REARM_FAILED,
+}
 
 
-class ActionRefused(ValueError):
-    def __init__(self, trigger: JobTrigger, status: JobStatus) -> None:
+class ActionRefused(state_machine.TransitionRefused[JobStatus, JobTrigger]):
+    def describe(self, trigger: JobTrigger, status: JobStatus) -> str:
         allowed = ", ".join(sorted(s.value for s in allowed_from(trigger)))
-        super().__init__(f"the job is {status.value}; {trigger.value} is allowed only "
-                         f"from {allowed}")
-        self.status = status
+        return f"the job is {status.value}; {trigger.value} is allowed only from {allowed}"
 
 
-def allowed_from(trigger: JobTrigger) -> frozenset[JobStatus]:
-    return TRANSITIONS[trigger][0]
-
-
-def target(trigger: JobTrigger) -> JobStatus:
-    return TRANSITIONS[trigger][1]
-
-
-def transition(status: JobStatus, trigger: JobTrigger) -> JobStatus:
-    sources, to = TRANSITIONS[trigger]
-    if status not in sources:
-        raise ActionRefused(trigger, status)
-    return to
+MACHINE: state_machine.StateMachine[JobStatus, JobTrigger] = state_machine.StateMachine({
+    JobTrigger.START: (frozenset({J.SCHEDULED}), J.RUNNING),
+    JobTrigger.FINISH_ALL_SUCCEEDED: (frozenset({J.SCHEDULED, J.RUNNING}), J.COMPLETED),
+    JobTrigger.FINISH_SOME_FAILED: (frozenset({J.SCHEDULED, J.RUNNING}), J.FAILED),
+    JobTrigger.CANCEL: (frozenset({J.SCHEDULED, J.RUNNING, J.PAUSED}), J.CANCELLED),
+    JobTrigger.PAUSE: (frozenset({J.SCHEDULED, J.RUNNING}), J.PAUSED),
+    JobTrigger.RESTART: (frozenset({J.FAILED, J.PAUSED}), J.SCHEDULED),
+    JobTrigger.RESUME: (frozenset({J.PAUSED}), J.SCHEDULED),
+}, ActionRefused)
+TRANSITIONS = MACHINE.table
+allowed_from = MACHINE.allowed_from
+target = MACHINE.target
+transition = MACHINE.transition
 
 
 def finish_trigger(tasks_failed: int) -> JobTrigger:
@@ -84,16 +86,11 @@ def finish_trigger(tasks_failed: int) -> JobTrigger:
 
 def task_effect(trigger: JobTrigger, from_status: JobStatus) -> TaskEffect:
     """A restart resumes a paused job, and gives a failed one a new execution."""
-    if trigger is JobTrigger.CANCEL:
-        return TaskEffect.CANCEL_UNFINISHED
-    if trigger is JobTrigger.PAUSE:
-        return TaskEffect.PAUSE_WAITING
-    if trigger is JobTrigger.RESTART and from_status is J.FAILED:
-        return TaskEffect.REARM_FAILED
-    if trigger in (JobTrigger.RESTART, JobTrigger.RESUME):
-        return TaskEffect.RESUME_PAUSED
-    raise ValueError(f"{trigger.value} is not a job action")
+    effect = TASK_EFFECTS_FROM.get((trigger, from_status)) or TASK_EFFECTS.get(trigger)
+    if effect is None:
+        raise ValueError(f"{trigger.value} is not a job action")
+    return effect
 
 
 def starts_new_execution(trigger: JobTrigger, from_status: JobStatus) -> bool:
-    return trigger is JobTrigger.RESTART and from_status is J.FAILED
+    return TASK_EFFECTS_FROM.get((trigger, from_status)) is TaskEffect.REARM_FAILED

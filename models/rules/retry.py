@@ -8,8 +8,6 @@ from enum import StrEnum
 
 from models.rules.task_state import TaskTrigger
 
-MAX_TRY_COUNT = 50
-
 
 class Verdict(StrEnum):
     SUCCEED = "succeed"

@@ -9,12 +9,10 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from models.rules import text
+from models.rules import limits, text
 
 SCHEME = "sip"
 TRANSPORTS = frozenset({"udp", "tcp"})
-MIN_PORT, MAX_PORT = 1, 65535
-MAX_PORT_DIGITS = 5
 # RFC 3261's hostname: letters, digits and inner hyphens in each label, and the last label
 # (toplabel) starts with a letter, so "999.1.2.3" is neither a name nor an address.
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
@@ -86,10 +84,11 @@ def _ipv6(address: str) -> str:
 
 
 def _port(digits: str) -> int:
-    if not text.is_ascii_digits(digits, MAX_PORT_DIGITS) or not (
-        MIN_PORT <= int(digits) <= MAX_PORT
+    if not text.is_ascii_digits(digits, limits.PORT_DIGITS) or not (
+        limits.PORT_MIN <= int(digits) <= limits.PORT_MAX
     ):
-        raise ValueError(f"has a port that is not a whole number from {MIN_PORT} to {MAX_PORT}")
+        raise ValueError("has a port that is not a whole number from "
+                         f"{limits.PORT_MIN} to {limits.PORT_MAX}")
     return int(digits)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from models.rules import state_machine
+
 
 class TaskStatus(StrEnum):
     SCHEDULED = "scheduled"
@@ -46,7 +48,12 @@ WAITING: frozenset[TaskStatus] = frozenset(
 )
 FINAL: frozenset[TaskStatus] = frozenset({S.FINISHED, S.CANCELLED})
 
-TRANSITIONS: dict[TaskTrigger, tuple[frozenset[TaskStatus], TaskStatus]] = {
+
+class TransitionRefused(state_machine.TransitionRefused[TaskStatus, TaskTrigger]):
+    subject = "task"
+
+
+MACHINE: state_machine.StateMachine[TaskStatus, TaskTrigger] = state_machine.StateMachine({
     TaskTrigger.CLAIM: (WAITING, S.EXECUTED),
     TaskTrigger.HOLD_ASR: (WAITING, S.DELAYED_ASR),
     TaskTrigger.HOLD_CONCURRENCY: (WAITING, S.DELAYED_CONCURRENT_TASK),
@@ -61,28 +68,8 @@ TRANSITIONS: dict[TaskTrigger, tuple[frozenset[TaskStatus], TaskStatus]] = {
     TaskTrigger.PAUSE_AFTER_TRY: (frozenset({S.EXECUTED}), S.PAUSED),
     TaskTrigger.CANCEL_AFTER_TRY: (frozenset({S.EXECUTED}), S.CANCELLED),
     TaskTrigger.RESCHEDULE: (WAITING, S.SCHEDULED),
-}
-
-
-class TransitionRefused(ValueError):
-    def __init__(self, trigger: TaskTrigger, status: TaskStatus) -> None:
-        super().__init__(f"task trigger {trigger.value!r} is not allowed from {status.value!r}")
-        self.trigger = trigger
-        self.status = status
-
-
-def allowed_from(trigger: TaskTrigger) -> frozenset[TaskStatus]:
-    """The statuses a guarded UPDATE for ``trigger`` may change."""
-    return TRANSITIONS[trigger][0]
-
-
-def target(trigger: TaskTrigger) -> TaskStatus:
-    return TRANSITIONS[trigger][1]
-
-
-def transition(status: TaskStatus, trigger: TaskTrigger) -> TaskStatus:
-    """The status after ``trigger``; raises TransitionRefused when the table forbids it."""
-    sources, to = TRANSITIONS[trigger]
-    if status not in sources:
-        raise TransitionRefused(trigger, status)
-    return to
+}, TransitionRefused)
+TRANSITIONS = MACHINE.table
+allowed_from = MACHINE.allowed_from
+target = MACHINE.target
+transition = MACHINE.transition

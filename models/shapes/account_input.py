@@ -8,15 +8,10 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from models.rules import sip_uri, text
-from models.shapes.validation import MAX_STORED_INT, FieldError, InvalidInput
+from models.rules import limits, sip_uri, text
+from models.shapes.validation import FieldError, InvalidInput
 
 SIP_DIALER = "sip"  # settings.dialer: calls placed by `ringback sip` controllers
-# The sip_accounts columns' sizes.
-MAX_USERNAME_CHARS = 100
-MAX_PASSWORD_CHARS = 200
-MAX_DOMAIN_CHARS = 200
-MAX_TRUNK_CHARS = 300
 ACCOUNT_FIELDS = frozenset({"extension_id", "username", "password", "domain", "trunk"})
 # The username is a SIP URI's user part and a quoted digest parameter: no separator of
 # either (a backslash would escape the next character of the quoted string).
@@ -85,9 +80,9 @@ def _extension_id(value: object) -> int:
     if value is None:
         raise ValueError("is required")
     if isinstance(value, bool) or not isinstance(value, int) or not (
-        1 <= value <= MAX_STORED_INT
+        1 <= value <= limits.INT32_MAX
     ):
-        raise ValueError(f"must be a whole number from 1 to {MAX_STORED_INT}")
+        raise ValueError(f"must be a whole number from 1 to {limits.INT32_MAX}")
     return value
 
 
@@ -102,14 +97,14 @@ def _text(value: object, max_chars: int) -> str:
 
 
 def _username(value: object) -> str:
-    username = _text(value, MAX_USERNAME_CHARS)
+    username = _text(value, limits.SIP_USERNAME_CHARS_MAX)
     if _USERNAME_FORBIDDEN.search(username):
         raise ValueError(USERNAME_CHARACTERS_RULE)
     return username
 
 
 def _password(value: object) -> str:
-    return _text(value, MAX_PASSWORD_CHARS)
+    return _text(value, limits.SIP_PASSWORD_CHARS_MAX)
 
 
 def _domain(value: object) -> str | None:
@@ -118,8 +113,9 @@ def _domain(value: object) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"must be null or a string: {sip_uri.HOST_RULE}")
     domain = sip_uri.canonical_host(value)
-    if len(domain) > MAX_DOMAIN_CHARS:
-        raise ValueError(f"must be at most {MAX_DOMAIN_CHARS} characters (in its ASCII form)")
+    if len(domain) > limits.SIP_DOMAIN_CHARS_MAX:
+        raise ValueError(f"must be at most {limits.SIP_DOMAIN_CHARS_MAX} characters "
+                         "(in its ASCII form)")
     return domain
 
 
@@ -129,6 +125,6 @@ def _trunk(value: object) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"must be null or a string: {sip_uri.TRUNK_SHAPE}")
     trunk = str(sip_uri.parse_trunk(value))
-    if len(trunk) > MAX_TRUNK_CHARS:
-        raise ValueError(f"must be at most {MAX_TRUNK_CHARS} characters")
+    if len(trunk) > limits.SIP_TRUNK_CHARS_MAX:
+        raise ValueError(f"must be at most {limits.SIP_TRUNK_CHARS_MAX} characters")
     return trunk

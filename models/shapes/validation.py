@@ -9,28 +9,19 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from models.rules import text, timefmt
-from models.rules.retry import MAX_TRY_COUNT
+from models.rules import limits, text, timefmt
 
 # Matched whole (fullmatch): a `$` would also match before a final newline.
 PHONE_NUMBER = re.compile(r"\+?[0-9]{3,20}")
-WHOLE_NUMBER_MAX_DIGITS = 10
-# The integer columns are 32-bit.
-MAX_STORED_INT = 2**31 - 1
 PHONE_RULE = "must be a phone number: 3 to 20 digits with an optional leading +"
 DEFAULT_TRY_COUNT = 1
 DEFAULT_TRY_AGAIN_PAUSE_S = 60
-MAX_NAME_LENGTH = 200
-MAX_URL_LENGTH = 2000
-# Sent as the SIP display name and copied into every event: a caller ID, not a document.
-MAX_CALLER_ID_NAME_LENGTH = 64
 URL_FIELDS = ("url_before", "url_before_again", "url_success", "url_after")
 TASK_FIELDS = frozenset(
     {"name", "a_number", "b_number", "extension_id", "try_count", "try_again_pause",
      "start_time_utc", "callback_params", *URL_FIELDS}
 )
 CALLBACK_PARAM_FIELDS = frozenset({"caller_id_name", "caller_id_number", "extended_a_numbers"})
-MAX_EXTENDED_A_NUMBERS = 10
 
 
 @dataclass(frozen=True)
@@ -111,11 +102,12 @@ class _TaskChecker:
         fields: dict[str, Any] = {
             "a_number": self.phone(raw, "a_number", required=True),
             "b_number": self.phone(raw, "b_number", required=True),
-            "name": self.text(raw, "name", MAX_NAME_LENGTH),
-            "extension_id": self.integer(raw, "extension_id", 1, MAX_STORED_INT, None),
-            "try_count": self.integer(raw, "try_count", 1, MAX_TRY_COUNT, DEFAULT_TRY_COUNT),
+            "name": self.text(raw, "name", limits.NAME_CHARS_MAX),
+            "extension_id": self.integer(raw, "extension_id", 1, limits.INT32_MAX, None),
+            "try_count": self.integer(raw, "try_count", 1, limits.TRY_COUNT_MAX,
+                                      DEFAULT_TRY_COUNT),
             "try_again_pause": self.integer(
-                raw, "try_again_pause", 0, MAX_STORED_INT, DEFAULT_TRY_AGAIN_PAUSE_S,
+                raw, "try_again_pause", 0, limits.INT32_MAX, DEFAULT_TRY_AGAIN_PAUSE_S,
                 numeric_text=True,
             ),
             "start_time_utc": self.start_time(raw),
@@ -165,7 +157,7 @@ class _TaskChecker:
         if value is None:
             return default
         if numeric_text and isinstance(value, str) and text.is_ascii_digits(
-                value, WHOLE_NUMBER_MAX_DIGITS):
+                value, limits.INT32_DIGITS):
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(field, f"must be a whole number from {low} to {high}")
@@ -212,7 +204,8 @@ class _TaskChecker:
         for unknown in sorted(set(value) - CALLBACK_PARAM_FIELDS):
             self.fail(f"callback_params.{text.field_name(unknown)}",
                       "is not a known callback parameter")
-        self.text(value, "caller_id_name", MAX_CALLER_ID_NAME_LENGTH, "callback_params.")
+        self.text(value, "caller_id_name", limits.CALLER_ID_NAME_CHARS_MAX,
+                  "callback_params.")
         self.phone(value, "caller_id_number", required=False, within="callback_params.")
         self.extended_a_numbers(value.get("extended_a_numbers"), raw.get("a_number"))
         return dict(value)
@@ -221,8 +214,9 @@ class _TaskChecker:
         field = "callback_params.extended_a_numbers"
         if value is None:
             return
-        if not isinstance(value, list) or len(value) > MAX_EXTENDED_A_NUMBERS:
-            self.fail(field, f"must be a list of at most {MAX_EXTENDED_A_NUMBERS} phone numbers")
+        if not isinstance(value, list) or len(value) > limits.EXTENDED_A_NUMBERS_MAX:
+            self.fail(field, f"must be a list of at most {limits.EXTENDED_A_NUMBERS_MAX} "
+                             "phone numbers")
             return
         seen = {a_number} if isinstance(a_number, str) else set()
         for index, number in enumerate(value):
@@ -242,8 +236,8 @@ def is_phone_number(value: object) -> bool:
 def _url_problem(url: str, host: str, has_credentials: bool) -> str | None:
     if has_credentials:
         return "must not carry credentials"
-    if len(url) > MAX_URL_LENGTH:
-        return f"must be at most {MAX_URL_LENGTH} characters"
+    if len(url) > limits.URL_CHARS_MAX:
+        return f"must be at most {limits.URL_CHARS_MAX} characters"
     if text.unsafe_text(url) or " " in url:
         return "must not contain spaces, control characters or lone surrogates"
     return text.host_name_problem(host)

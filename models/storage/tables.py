@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from models.rules import attempt_state, limits, task_state
+from models.rules.action_state import ActionStatus
 from models.rules.attempt_state import AttemptStatus
 from models.rules.call_state import CallStatus
 from models.rules.job_state import JobStatus
-from models.rules.task_state import WAITING, TaskStatus
+from models.rules.webhooks import DeliveryStatus
 
 
 class UtcDateTime(sa.types.TypeDecorator[datetime]):
@@ -32,8 +36,16 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def _status_values(statuses: frozenset[TaskStatus]) -> str:
-    return ", ".join(f"'{s.value}'" for s in sorted(statuses))
+def _where_in(column: str, values: Iterable[StrEnum]) -> dict[str, Any]:
+    """A partial index's condition on both backends, worded as the migrations have it."""
+    listed = ", ".join(f"'{v.value}'" for v in sorted(values))
+    where = sa.text(f"{column} IN ({listed})")
+    return {"postgresql_where": where, "sqlite_where": where}
+
+
+def _where_is(column: str, value: StrEnum) -> dict[str, Any]:
+    where = sa.text(f"{column} = '{value.value}'")
+    return {"postgresql_where": where, "sqlite_where": where}
 
 
 metadata = sa.MetaData(
@@ -59,7 +71,8 @@ clients = sa.Table(
     sa.Column("webhook_secret", sa.String(100), nullable=True),
     sa.Column("previous_webhook_secret", sa.String(100), nullable=True),
     sa.Column("previous_secret_until", UtcDateTime, nullable=True),
-    sa.CheckConstraint("id BETWEEN 1 AND 9999", name="id_range"),
+    sa.CheckConstraint(f"id BETWEEN {limits.CLIENT_ID_MIN} AND {limits.CLIENT_ID_MAX}",
+                       name="id_range"),
 )
 
 schedulers = sa.Table(
@@ -67,7 +80,7 @@ schedulers = sa.Table(
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, index=True),
-    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("name", sa.String(limits.NAME_CHARS_MAX), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     # Pacing settings (DESIGN.md "Pacing"); null limit or threshold: that rule is off.
     sa.Column("concurrent_task_limit", sa.Integer, nullable=True),
@@ -137,7 +150,7 @@ tasks = sa.Table(
     sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
     sa.Column("scheduler_id", sa.ForeignKey("schedulers.id"), nullable=False),
     sa.Column("job_id", sa.ForeignKey("jobs.id"), nullable=False, index=True),
-    sa.Column("name", sa.String(200), nullable=True),
+    sa.Column("name", sa.String(limits.NAME_CHARS_MAX), nullable=True),
     sa.Column("a_number", sa.String(32), nullable=False),
     sa.Column("b_number", sa.String(32), nullable=False),
     sa.Column("extension_id", sa.Integer, nullable=True),
@@ -160,7 +173,7 @@ tasks = sa.Table(
     sa.Column("next_attempt_at", UtcDateTime, nullable=True),
     sa.Column("create_date_utc", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.CheckConstraint("try_count BETWEEN 1 AND 50", name="try_count_range"),
+    sa.CheckConstraint(f"try_count BETWEEN 1 AND {limits.TRY_COUNT_MAX}", name="try_count_range"),
     sa.CheckConstraint("try_again_pause >= 0", name="pause_not_negative"),
     # Finding due tasks reads only waiting rows, in due order: a million finished or
     # far-future rows cost nothing because the range scan stops at `now`.
@@ -168,15 +181,9 @@ tasks = sa.Table(
         "ix_tasks_due",
         "scheduler_id",
         "next_attempt_at",
-        postgresql_where=sa.text(f"status IN ({_status_values(WAITING)})"),
-        sqlite_where=sa.text(f"status IN ({_status_values(WAITING)})"),
+        **_where_in("status", task_state.WAITING),
     ),
-    sa.Index(
-        "ix_tasks_due_any",
-        "next_attempt_at",
-        postgresql_where=sa.text(f"status IN ({_status_values(WAITING)})"),
-        sqlite_where=sa.text(f"status IN ({_status_values(WAITING)})"),
-    ),
+    sa.Index("ix_tasks_due_any", "next_attempt_at", **_where_in("status", task_state.WAITING)),
 )
 
 attempts = sa.Table(
@@ -202,20 +209,14 @@ attempts = sa.Table(
     sa.Column("talk_seconds", sa.Float, nullable=True),
     sa.UniqueConstraint("task_id", "attempt_no"),
     sa.Index(
-        "ix_attempts_running",
-        "status",
-        "sent_at",
-        postgresql_where=sa.text("status IN ('claimed', 'dialing')"),
-        sqlite_where=sa.text("status IN ('claimed', 'dialing')"),
+        "ix_attempts_running", "status", "sent_at", **_where_in("status", attempt_state.RUNNING)
     ),
     sa.Index("ix_attempts_scheduler_ended", "scheduler_id", "ended_at"),
     # The interval rule reads a scheduler's last dial in every dispatch round.
     sa.Index("ix_attempts_scheduler_dialing", "scheduler_id", "dialing_at"),
     sa.Index(
-        "ix_attempts_scheduler_running",
-        "scheduler_id",
-        postgresql_where=sa.text("status IN ('claimed', 'dialing')"),
-        sqlite_where=sa.text("status IN ('claimed', 'dialing')"),
+        "ix_attempts_scheduler_running", "scheduler_id",
+        **_where_in("status", attempt_state.RUNNING),
     ),
 )
 
@@ -232,7 +233,8 @@ events = sa.Table(
     sa.Column("target_url", sa.Text, nullable=True),
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("delivery_status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("delivery_status", sa.String(16), nullable=False,
+              server_default=DeliveryStatus.PENDING.value),
     sa.Column("delivery_attempts", sa.Integer, nullable=False, server_default="0"),
     # When to try next; while a try is under way it is the lease's end.
     sa.Column("next_delivery_at", UtcDateTime, nullable=True),
@@ -245,10 +247,8 @@ events = sa.Table(
     sa.Index("ix_events_client_seq", "client_id", "seq"),
     sa.Index("ix_events_task_seq", "task_id", "seq"),
     sa.Index(
-        "ix_events_pending",
-        "next_delivery_at",
-        postgresql_where=sa.text("delivery_status = 'pending'"),
-        sqlite_where=sa.text("delivery_status = 'pending'"),
+        "ix_events_pending", "next_delivery_at",
+        **_where_is("delivery_status", DeliveryStatus.PENDING),
     ),
 )
 
@@ -276,9 +276,7 @@ calls = sa.Table(
     sa.Column("collected_at", UtcDateTime, nullable=True),  # the try was ended from it
     # The SIP controller holding the call (the SIP dialer's); null for the simulated one.
     sa.Column("controller", sa.String(200), nullable=True),
-    sa.Index("ix_calls_queued", "queued_at",
-             postgresql_where=sa.text(f"status = '{CallStatus.QUEUED.value}'"),
-             sqlite_where=sa.text(f"status = '{CallStatus.QUEUED.value}'")),
+    sa.Index("ix_calls_queued", "queued_at", **_where_is("status", CallStatus.QUEUED)),
     sa.Index("ix_calls_to_collect", "ended_at",
              postgresql_where=sa.text("ended_at IS NOT NULL AND collected_at IS NULL"),
              sqlite_where=sa.text("ended_at IS NOT NULL AND collected_at IS NULL")),
@@ -326,10 +324,12 @@ sip_accounts = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
     sa.Column("extension_id", sa.Integer, nullable=False),
-    sa.Column("username", sa.String(100), nullable=False),  # digest user, From user part
-    sa.Column("password", sa.String(200), nullable=False),
-    sa.Column("domain", sa.String(200), nullable=True),  # From host; the trunk's by default
-    sa.Column("trunk", sa.String(300), nullable=True),  # its own trunk URI, if any
+    # The digest user and From user part; the From host (null: the trunk's); the account's
+    # own trunk URI, if any.
+    sa.Column("username", sa.String(limits.SIP_USERNAME_CHARS_MAX), nullable=False),
+    sa.Column("password", sa.String(limits.SIP_PASSWORD_CHARS_MAX), nullable=False),
+    sa.Column("domain", sa.String(limits.SIP_DOMAIN_CHARS_MAX), nullable=True),
+    sa.Column("trunk", sa.String(limits.SIP_TRUNK_CHARS_MAX), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("client_id", "extension_id"),
 )
@@ -346,12 +346,11 @@ actions = sa.Table(
     sa.Column("task_id", sa.ForeignKey("tasks.id"), nullable=True),
     sa.Column("from_status", sa.String(20), nullable=True),
     sa.Column("params", sa.JSON, nullable=True),
-    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("status", sa.String(16), nullable=False,
+              server_default=ActionStatus.PENDING.value),
     sa.Column("result", sa.Text, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("applied_at", UtcDateTime, nullable=True),
-    sa.Index("ix_actions_pending", "created_at",
-             postgresql_where=sa.text("status = 'pending'"),
-             sqlite_where=sa.text("status = 'pending'")),
+    sa.Index("ix_actions_pending", "created_at", **_where_is("status", ActionStatus.PENDING)),
     sa.Index("ix_actions_job", "job_id", "id"),
 )

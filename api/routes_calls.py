@@ -13,6 +13,7 @@ from api.access import Scope
 from api.auth import Principal, require
 from api.errors import ApiError
 from api.routes_tasks import ClientId
+from models.storage import rows
 from models.storage.repository import calls_repo
 
 router = APIRouter()
@@ -42,4 +43,5 @@ def call_history(
     if found is None:
         raise ApiError(404, "call_uuid: no such call for this client")
     call, legs = found
-    return call_record.call_record_object(call._mapping, [leg._mapping for leg in legs])
+    return call_record.call_record_object(rows.as_dict(call),
+                                          [rows.as_dict(leg) for leg in legs])

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from api import enqueue
 from models.rules import pacing, timefmt
 from models.rules.task_state import TaskStatus
-from models.storage.repository import access_repo, attempts_repo, tasks_repo
+from models.storage.repository import attempts_repo, schedulers_repo, tasks_repo
 from scheduler import dispatch
 
 
@@ -18,7 +18,7 @@ def scheduler_stats(
     engine: sa.Engine, client_id: int, scheduler_id: int, now: datetime
 ) -> dict[str, Any]:
     with engine.connect() as conn:
-        scheduler = access_repo.get_scheduler(conn, client_id, scheduler_id)
+        scheduler = schedulers_repo.get_scheduler(conn, client_id, scheduler_id)
         if scheduler is None:
             raise enqueue.UnknownScheduler(scheduler_id)
         settings = dispatch.pacing_settings(scheduler)

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.storage.repository.sip_repo import ClaimedCall
+from models.storage.rows import ClaimedCall
 from sip.callflow import CallFlow
 from sip.codec import Request
 from sip.dialog import Dialog

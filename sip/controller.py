@@ -14,8 +14,8 @@ from typing import Any
 
 from models import clock
 from models.rules.outcome import CallOutcome, Leg, LegResult
-from models.storage.repository import sip_repo
-from models.storage.repository.sip_repo import ClaimedCall
+from models.storage.repository import calls_repo
+from models.storage.rows import ClaimedCall
 from sip import legs as cmd
 from sip import peer
 from sip.active import ActiveCall, CallRequest, Context, LegRuntime, leg_call_id, token
@@ -127,7 +127,7 @@ class Controller:
                                command: cmd.Invite) -> None:
         text = serialize(leg.invite).decode("utf-8", "replace")
         try:
-            leg.row_id = await self.store.insert_leg(sip_repo.NewLeg(
+            leg.row_id = await self.store.insert_leg(calls_repo.NewLeg(
                 call.claimed.id, command.leg[0], int(command.leg[1:] or 0), command.number,
                 leg.sip_call_id, text, clock.now()))
         except Exception:
@@ -281,7 +281,7 @@ class Controller:
         text = serialize(invite).decode("utf-8", "replace")
         if leg.row_id is not None:
             row_id = leg.row_id
-            self.store.write_later(lambda conn: sip_repo.rewrite_invite(conn, row_id, text))
+            self.store.write_later(lambda conn: calls_repo.rewrite_invite(conn, row_id, text))
         self._endpoint().request(invite, account.trunk.hop, Context(call, leg.key, "invite"))
         return True
 

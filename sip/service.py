@@ -19,9 +19,8 @@ import sqlalchemy as sa
 from models import clock, json_logs
 from models.settings import Settings
 from models.storage import db
-from models.storage.repository import accounts_repo, sip_repo
-from models.storage.repository.common import Row
-from models.storage.repository.sip_repo import ClaimedCall
+from models.storage.repository import calls_repo, controllers_repo, sip_accounts_repo
+from models.storage.rows import AccountWithPassword, ClaimedCall
 from sip import letgo, recovery
 from sip.active import CallRequest
 from sip.codec import Message
@@ -159,7 +158,7 @@ class Service:
             return len(batch)
 
     def _claim(self, conn: sa.Connection, limit: int) -> list[ClaimedCall]:
-        return sip_repo.claim_queued(conn, self.me, clock.now(), limit)
+        return calls_repo.claim_queued(conn, self.me, clock.now(), limit)
 
     async def _start(self, batch: list[ClaimedCall], let_go_before: int) -> None:
         if not batch:
@@ -167,7 +166,8 @@ class Service:
         requests = {c.id: CallRequest.from_json(c.request) for c in batch}
         wanted = {(c.client_id, ext) for c in batch
                   if (ext := requests[c.id].extension_id) is not None}
-        accounts = await self.store.read(lambda conn: accounts_repo.find_for_calls(conn, wanted))
+        accounts = await self.store.read(
+            lambda conn: sip_accounts_repo.find_for_calls(conn, wanted))
         if self.let_go_count != let_go_before:
             return  # the lease lapsed meanwhile: they stay ours, taken over once back
         for call in batch:
@@ -184,10 +184,10 @@ class Service:
         return Account(settings.sip_username, settings.sip_password,
                        settings.sip_domain or self.trunk.host, self.trunk)
 
-    def _account(self, row: sa.Row[tuple[object, ...]]) -> Account:
-        trunk = Trunk.parse(str(row.trunk)) if row.trunk else self.trunk
-        domain = str(row.domain) if row.domain else self.settings.sip_domain or trunk.host
-        return Account(str(row.username), str(row.password), domain, trunk)
+    def _account(self, row: AccountWithPassword) -> Account:
+        trunk = Trunk.parse(row.trunk) if row.trunk else self.trunk
+        domain = row.domain if row.domain else self.settings.sip_domain or trunk.host
+        return Account(row.username, row.password, domain, trunk)
 
     async def _listen(self) -> None:
         """Wake the claimer on each NOTIFY (PostgreSQL); reconnect when the link drops."""
@@ -197,7 +197,7 @@ class Service:
             hide_password=False)
         while True:
             try:
-                async for _ in sip_repo.notifications(url):
+                async for _ in controllers_repo.notifications(url):
                     self.wake.set()
             except Exception as error:
                 log.warning("listening for new calls failed (%s); polling meanwhile", error)
@@ -230,9 +230,9 @@ class Service:
         """Say this controller is alive; the controllers silent too long."""
         host, port = self.transport.address
         now = clock.now()
-        sip_repo.heartbeat(conn, self.me, f"{host}:{port}", now)
+        controllers_repo.heartbeat(conn, self.me, f"{host}:{port}", now)
         timeout = timedelta(seconds=self.settings.sip_controller_timeout_s)
-        return sip_repo.silent_controllers(conn, now - timeout)
+        return controllers_repo.silent_controllers(conn, now - timeout)
 
     def _arm_lease(self) -> None:
         assert self.lease.until is not None
@@ -259,27 +259,28 @@ class Service:
         while holders:
             async with self._starting:
                 let_go_before = self.let_go_count
-                rows = await self.store.write(functools.partial(
-                    sip_repo.take_over, holders=holders, controller=self.me,
+                taken = await self.store.write(functools.partial(
+                    calls_repo.take_over, holders=holders, controller=self.me,
                     limit=recovery.TAKE_OVER_BATCH_MAX, after_id=after_id))
-                if not rows:
+                if not taken:
                     break
-                after_id = max(int(r.id) for r in rows)
+                after_id = max(call.id for call in taken)
                 await self._end_or_place(
-                    [r for r in rows if int(r.id) not in self.controller.calls], holders,
+                    [call for call in taken if call.id not in self.controller.calls], holders,
                     let_go_before)
                 if self.let_go_count != let_go_before:
                     return False
-            if len(rows) < recovery.TAKE_OVER_BATCH_MAX:
+            if len(taken) < recovery.TAKE_OVER_BATCH_MAX:
                 break
         return True
 
-    async def _end_or_place(self, rows: list[Row], holders: list[str],
+    async def _end_or_place(self, taken: list[ClaimedCall], holders: list[str],
                             let_go_before: int) -> None:
-        legs = await self.store.read(lambda conn: sip_repo.legs_of(conn, [r.id for r in rows]))
-        unsent, sent = recovery.split_unsent(rows, legs)
-        if rows:
-            log.info("took over %d calls of %s: %d to place, %d to end", len(rows),
+        legs = await self.store.read(
+            lambda conn: calls_repo.legs_of(conn, [call.id for call in taken]))
+        unsent, sent = recovery.split_unsent(taken, legs)
+        if taken:
+            log.info("took over %d calls of %s: %d to place, %d to end", len(taken),
                      ", ".join(holders), len(unsent), len(sent))
         await self._start(unsent, let_go_before)
         if self.let_go_count != let_go_before:

@@ -12,7 +12,9 @@ from models.rules import job_state
 from models.rules.job_state import JobStatus, JobTrigger, TaskEffect
 from models.rules.task_state import TaskTrigger
 from models.shapes import events
-from models.storage.repository import actions_repo, common, events_repo, jobs_repo, tasks_repo
+from models.storage import rows
+from models.storage.repository import actions_repo, events_repo, jobs_repo, tasks_repo
+from models.storage.rows import ActionRow
 
 RESCHEDULE = "reschedule"
 SWEEP_BATCH_MAX = 100
@@ -33,7 +35,7 @@ def apply_job_actions(engine: sa.Engine, job_id: int, now: datetime) -> int:
         pending = actions_repo.lock_pending_of_job(conn, job_id)
         for action in pending:
             result = (_reschedule(conn, action, now) if action.kind == RESCHEDULE
-                      else _job_action(conn, action, now))
+                      else _job_action(conn, job_id, action, now))
             actions_repo.mark_applied(conn, action.id, result, now)
         if pending:
             jobs_repo.finish_if_all_final(conn, job_id, now)
@@ -48,8 +50,8 @@ def sweep(engine: sa.Engine, now: datetime, stale_after_s: float) -> int:
     return sum(apply_job_actions(engine, job_id, now) for job_id in job_ids)
 
 
-def _job_action(conn: sa.Connection, action: common.Row, now: datetime) -> str:
-    job_id = action.job_id
+def _job_action(conn: sa.Connection, job_id: int, action: ActionRow, now: datetime) -> str:
+    assert action.from_status is not None  # recorded with every job action
     effect = job_state.task_effect(JobTrigger(action.kind), JobStatus(action.from_status))
     if effect is TaskEffect.CANCEL_UNFINISHED:
         changed = tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.CANCEL, now,
@@ -65,12 +67,13 @@ def _job_action(conn: sa.Connection, action: common.Row, now: datetime) -> str:
     return f"{effect.value}: {changed} tasks"
 
 
-def _reschedule(conn: sa.Connection, action: common.Row, now: datetime) -> str:
+def _reschedule(conn: sa.Connection, action: ActionRow, now: datetime) -> str:
     params = dict(action.params or {})
     moved_to = datetime.fromtimestamp(int(params["timestamp"]), tz=now.tzinfo)
     fields: dict[str, object] = {"next_attempt_at": moved_to, "start_time_utc": moved_to}
     if params.get("callbackType") == "Campaign":
         fields["extension_id"] = None  # any extension may take a campaign callback
+    assert action.task_id is not None  # a reschedule names its task
     task = tasks_repo.apply_task_trigger(conn, action.task_id, TaskTrigger.RESCHEDULE, now,
                                          **fields)
     if task is None:
@@ -80,5 +83,5 @@ def _reschedule(conn: sa.Connection, action: common.Row, now: datetime) -> str:
     else:
         current, detail, kind = task, "rescheduled", events.RecordEvent.RESCHEDULE_ACKNOWLEDGE
     events_repo.insert_events(
-        conn, [events.record_event(kind, current._mapping, params, detail, now)])
+        conn, [events.record_event(kind, rows.as_dict(current), params, detail, now)])
     return detail

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-
-Row: TypeAlias = "sa.Row[*tuple[Any, ...]]"
 
 
 def insert_ignoring_conflicts(conn: sa.Connection, table: sa.Table) -> Any:

@@ -18,7 +18,7 @@ from models.rules.job_state import JobStatus, JobTrigger
 from models.rules.task_state import TaskStatus
 from models.shapes import views
 from models.shapes.validation import FieldError, InvalidInput
-from models.storage.repository import access_repo, actions_repo, jobs_repo, tasks_repo
+from models.storage.repository import actions_repo, jobs_repo, schedulers_repo, tasks_repo
 
 SendAction = Callable[[int], None]
 
@@ -67,13 +67,8 @@ def request_job_action(
             raise JobNotFound(job_id)
         from_status = JobStatus(job.status)
         to_status = job_state.transition(from_status, trigger)
-        if not jobs_repo.set_status(conn, job_id, trigger, now):
+        if not jobs_repo.change_status(conn, [job_id], trigger, now):
             raise job_state.ActionRefused(trigger, from_status)
-        if job_state.starts_new_execution(trigger, from_status):
-            jobs_repo.start_execution(conn, job_id, now)
-        else:
-            jobs_repo.set_latest_execution_status(
-                conn, job_id, to_status, now, ended=to_status is JobStatus.CANCELLED)
         action_id = actions_repo.insert_action(
             conn, client_id=client_id, kind=action_state.KIND_OF_TRIGGER[trigger].value,
             job_id=job_id, from_status=from_status.value, now=now)
@@ -109,7 +104,7 @@ def job_status_document(
             raise JobNotFound(job_id)
         runs = jobs_repo.executions(conn, job_id)
         by_outcome = jobs_repo.task_counts(conn, job_id)
-    return job_document.document(job._mapping, [r._mapping for r in runs], by_outcome, now)
+    return job_document.document(job, runs, by_outcome, now)
 
 
 def pause_scheduler(
@@ -117,13 +112,13 @@ def pause_scheduler(
 ) -> dict[str, Any]:
     """Scheduler-wide pause (dispatch starts nothing there) or resume."""
     with engine.begin() as conn:
-        row = access_repo.set_scheduler_paused(conn, client_id, scheduler_id,
-                                               now if paused else None)
+        row = schedulers_repo.set_scheduler_paused(conn, client_id, scheduler_id,
+                                                   now if paused else None)
         if row is None:
             raise exceptions.UnknownScheduler(scheduler_id)
         if not paused:
             tasks_repo.resume_scheduler_tasks(conn, scheduler_id, now)
-    return views.scheduler_object(row._mapping)
+    return views.scheduler_object(row)
 
 
 def suspend_batch(
@@ -144,7 +139,7 @@ def suspend_batch(
     if isinstance(batch, bool) or not isinstance(batch, int | str) or not _is_id(str(batch)):
         return BatchResult.PARAMETER_ERROR, "id: must be a batch id"
     with engine.connect() as conn:
-        scheduler = access_repo.get_scheduler(conn, client_id, int(campaign_id))
+        scheduler = schedulers_repo.get_scheduler(conn, client_id, int(campaign_id))
         job = jobs_repo.find_job(conn, client_id, int(batch))
     if int(vdn_id) != client_id or scheduler is None:
         return BatchResult.CAMPAIGN_NOT_FOUND, f"campaign {campaign_id} not found"

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Request
 from api import call_record, deps, schemas, schemas_sip
 from api.deps import ClientId, TasksReader
 from api.errors import ApiError
+from models.shapes import rows
 from models.storage.repository import calls_repo
 
 router = APIRouter()
@@ -37,4 +38,5 @@ def call_history(
     if found is None:
         raise ApiError(404, "call_uuid: no such call for this client")
     call, legs = found
-    return call_record.call_record_object(call._mapping, [leg._mapping for leg in legs])
+    return call_record.call_record_object(rows.as_dict(call),
+                                          [rows.as_dict(leg) for leg in legs])

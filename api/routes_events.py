@@ -22,7 +22,8 @@ from api.errors import ApiError
 from api.metrics import RingbackCollector
 from models import clock
 from models.rules import timefmt
-from models.storage.repository import events_repo, tasks_repo
+from models.shapes import rows
+from models.storage.repository import clients_repo, events_repo, tasks_repo
 
 router = APIRouter()
 STREAM_POLL_INTERVAL_S = 0.5
@@ -50,11 +51,11 @@ async def _stream(
 ) -> AsyncIterator[str]:
     idle_s = 0.0
     while not await request.is_disconnected():
-        rows = await run_in_threadpool(_read, engine, client_id, after)
-        for row in rows:
-            after = row.seq
-            yield f"id: {row.seq}\nevent: {row.type}\ndata: {json.dumps(row.payload)}\n\n"
-        if rows:
+        batch = await run_in_threadpool(_read, engine, client_id, after)
+        for event in batch:
+            after = event.seq
+            yield f"id: {event.seq}\nevent: {event.type}\ndata: {json.dumps(event.payload)}\n\n"
+        if batch:
             idle_s = 0.0
             continue
         if not follow:
@@ -66,7 +67,7 @@ async def _stream(
         idle_s += STREAM_POLL_INTERVAL_S
 
 
-def _read(engine: sa.Engine, client_id: int, after: int) -> list[Any]:
+def _read(engine: sa.Engine, client_id: int, after: int) -> list[rows.StreamedEvent]:
     with engine.connect() as conn:
         return events_repo.stream_after(conn, client_id, after, STREAM_BATCH_MAX, clock.now())
 
@@ -84,14 +85,14 @@ def task_events(
         task = tasks_repo.find_task(conn, client_id, task_id)
         if task is None or task.scheduler_id != scheduler_id:
             raise ApiError(404, f"task_id: task {task_id} not found in scheduler {scheduler_id}")
-        rows = events_repo.task_events(conn, client_id, task_id)
+        found = events_repo.task_events(conn, client_id, task_id)
     return [{
         "id": r.id, "type": r.type, "attempt_no": r.attempt_no,
         "time": timefmt.format(r.created_at), "target_url": r.target_url,
         "delivery_status": r.delivery_status, "delivery_attempts": r.delivery_attempts,
         "delivered_at": timefmt.format(r.delivered_at),
         "last_delivery_error": r.last_delivery_error,
-    } for r in rows]
+    } for r in found]
 
 
 @router.get("/client/{client_id}/webhook_secret", response_model=schemas.WebhookSecrets,
@@ -100,7 +101,7 @@ def webhook_secrets(request: Request, client_id: ClientId, who: EventReader) -> 
     """The secrets webhooks are signed with now, the current one first."""
     who.own(client_id)
     with deps.engine(request).begin() as conn:
-        secrets = events_repo.signing_secrets(conn, [client_id], clock.now())
+        secrets = clients_repo.signing_secrets(conn, [client_id], clock.now())
     return {"secrets": secrets.get(client_id, [])}
 
 
@@ -113,9 +114,9 @@ def rotate_webhook_secret(
     who.own(client_id)
     now = clock.now()
     with deps.engine(request).begin() as conn:
-        events_repo.rotate_secret(conn, client_id, now,
+        clients_repo.rotate_secret(conn, client_id, now,
                                   deps.settings(request).webhook_secret_overlap_s)
-        secrets = events_repo.signing_secrets(conn, [client_id], now)
+        secrets = clients_repo.signing_secrets(conn, [client_id], now)
     return {"secrets": secrets.get(client_id, [])}
 
 

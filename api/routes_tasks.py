@@ -14,7 +14,7 @@ from api.responses import SafeJSONResponse
 from models import clock
 from models.rules import text
 from models.rules.task_state import TaskStatus
-from models.shapes import views
+from models.shapes import rows, views
 from models.storage.repository import tasks_repo
 
 router = APIRouter()
@@ -116,10 +116,11 @@ def list_tasks(
     engine = deps.engine(request)
     enqueue.get_scheduler(engine, client_id, scheduler_id)  # 404 for an unknown scheduler
     with engine.connect() as conn:
-        rows = tasks_repo.list_tasks(conn, client_id, scheduler_id, status=status,
+        page = tasks_repo.list_tasks(conn, client_id, scheduler_id, status=status,
                                      after_id=int(cursor or 0), limit=limit)
-    next_cursor = str(rows[-1].id) if len(rows) == limit else None
-    return {"tasks": [views.task_object(r._mapping) for r in rows], "next_cursor": next_cursor}
+    next_cursor = str(page[-1].id) if len(page) == limit else None
+    return {"tasks": [views.task_object(rows.as_dict(task)) for task in page],
+            "next_cursor": next_cursor}
 
 
 def _tracking_id(request: Request) -> str | None:

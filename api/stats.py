@@ -10,14 +10,14 @@ import sqlalchemy as sa
 from api import asr, exceptions
 from models.rules import timefmt
 from models.rules.task_state import TaskStatus
-from models.storage.repository import access_repo, attempts_repo, tasks_repo
+from models.storage.repository import attempts_repo, schedulers_repo, tasks_repo
 
 
 def scheduler_stats(
     engine: sa.Engine, client_id: int, scheduler_id: int, now: datetime
 ) -> dict[str, Any]:
     with engine.connect() as conn:
-        scheduler = access_repo.get_scheduler(conn, client_id, scheduler_id)
+        scheduler = schedulers_repo.get_scheduler(conn, client_id, scheduler_id)
         if scheduler is None:
             raise exceptions.UnknownScheduler(scheduler_id)
         measured = asr.window_asr(conn, scheduler_id, scheduler.asr_window)

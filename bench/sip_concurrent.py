@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from api.nudge import Nudger
 from bench import harness, inflight
 from models.storage import db
-from models.storage.tables import call_legs, calls
+from models.storage.call_tables import call_legs, calls
 from tests import support
 from tests.sip.sipp import Sipp
 

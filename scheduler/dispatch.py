@@ -12,7 +12,8 @@ from models.rules import pacing
 from models.rules.job_state import JobTrigger
 from models.rules.task_state import TaskTrigger
 from models.settings import Settings
-from models.storage.repository import access_repo, attempts_repo, common, tasks_repo
+from models.shapes.rows import SchedulerRow
+from models.storage.repository import attempts_repo, jobs_repo, schedulers_repo, tasks_repo
 
 SendAttempts = Callable[[Sequence[int]], None]
 Clock = Callable[[], datetime]
@@ -71,7 +72,7 @@ def next_due_at(engine: sa.Engine, now: datetime) -> datetime | None:
         return tasks_repo.next_due_after(conn, now)
 
 
-def pacing_settings(scheduler: common.Row, limits: DispatchLimits) -> pacing.PacingSettings:
+def pacing_settings(scheduler: SchedulerRow, limits: DispatchLimits) -> pacing.PacingSettings:
     return pacing.PacingSettings(
         max_pending_claims=limits.max_pending_claims,
         concurrent_task_limit=scheduler.concurrent_task_limit,
@@ -96,7 +97,7 @@ def _dispatch_scheduler(
     limits: DispatchLimits,
 ) -> RoundReport:
     with engine.begin() as conn:
-        scheduler = access_repo.lock_scheduler(conn, scheduler_id)
+        scheduler = schedulers_repo.lock_scheduler(conn, scheduler_id)
         if scheduler is None:
             # Another dispatcher is pacing this scheduler right now.
             return RoundReport(0, more_due=False)
@@ -111,11 +112,11 @@ def _dispatch_scheduler(
         decision = (pacing.Decision(0, TaskTrigger.PAUSE) if scheduler.paused_at is not None
                     else pacing.decide(settings, history, now))
         if decision.new_asr_hold_until is not None:
-            access_repo.start_asr_hold(conn, scheduler_id, decision.new_asr_hold_until)
+            schedulers_repo.start_asr_hold(conn, scheduler_id, decision.new_asr_hold_until)
         limit = min(limits.batch_max, decision.slots)
         claimed = tasks_repo.claim_due_tasks(conn, scheduler_id, now, limit) if limit else []
         attempt_ids = attempts_repo.insert_attempts(conn, scheduler_id, claimed, now)
-        tasks_repo.apply_job_trigger(conn, {c.job_id for c in claimed}, JobTrigger.START, now)
+        jobs_repo.change_status(conn, {c.job_id for c in claimed}, JobTrigger.START, now)
         if decision.hold is not None and len(claimed) >= decision.slots:
             tasks_repo.hold_due_tasks(conn, scheduler_id, now, decision.hold)
     # Sent after commit: a lost message leaves a `claimed` attempt the reaper sends again.

@@ -13,12 +13,12 @@ from models.rules import action_state, job_state
 from models.rules.action_state import ActionKind
 from models.rules.job_state import JobStatus, TaskEffect
 from models.rules.task_state import TaskTrigger
-from models.shapes import events
-from models.storage.repository import actions_repo, common, events_repo, jobs_repo, tasks_repo
+from models.shapes import events, rows
+from models.storage.repository import actions_repo, events_repo, jobs_repo, tasks_repo
 
 SWEEP_BATCH_MAX = 100
 # Applies one action in the caller's transaction; returns what it did, for the action row.
-Apply = Callable[[sa.Connection, common.Row, datetime], str]
+Apply = Callable[[sa.Connection, rows.ActionRow, datetime], str]
 # Changes a job's tasks as an effect says; returns how many changed.
 Effect = Callable[[sa.Connection, int, datetime], int]
 
@@ -52,7 +52,9 @@ def sweep(engine: sa.Engine, now: datetime, stale_after_s: float) -> int:
     return sum(apply_job_actions(engine, job_id, now) for job_id in job_ids)
 
 
-def _job_action(conn: sa.Connection, action: common.Row, now: datetime) -> str:
+def _job_action(conn: sa.Connection, action: rows.ActionRow, now: datetime) -> str:
+    # Both are recorded with every job action (only a reschedule lacks a from_status).
+    assert action.from_status is not None and action.job_id is not None
     trigger = action_state.JOB_TRIGGERS[ActionKind(action.kind)]
     effect = job_state.task_effect(trigger, JobStatus(action.from_status))
     changed = EFFECTS[effect](conn, action.job_id, now)
@@ -81,12 +83,13 @@ def _rearm_failed(conn: sa.Connection, job_id: int, now: datetime) -> int:
     return changed
 
 
-def _reschedule(conn: sa.Connection, action: common.Row, now: datetime) -> str:
+def _reschedule(conn: sa.Connection, action: rows.ActionRow, now: datetime) -> str:
     params = dict(action.params or {})
     moved_to = datetime.fromtimestamp(int(params["timestamp"]), tz=now.tzinfo)
     fields: dict[str, object] = {"next_attempt_at": moved_to, "start_time_utc": moved_to}
     if params.get("callbackType") == "Campaign":
         fields["extension_id"] = None  # any extension may take a campaign callback
+    assert action.task_id is not None  # a reschedule names its task
     task = tasks_repo.apply_task_trigger(conn, action.task_id, TaskTrigger.RESCHEDULE, now,
                                          **fields)
     if task is None:
@@ -96,7 +99,7 @@ def _reschedule(conn: sa.Connection, action: common.Row, now: datetime) -> str:
     else:
         current, detail, kind = task, "rescheduled", events.RecordEvent.RESCHEDULE_ACKNOWLEDGE
     events_repo.insert_events(
-        conn, [events.record_event(kind, current._mapping, params, detail, now)])
+        conn, [events.record_event(kind, rows.as_dict(current), params, detail, now)])
     return detail
 
 

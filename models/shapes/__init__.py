@@ -1,2 +1,3 @@
-"""The documents the API and the webhooks share: views, validation of what comes in, event
-payloads. Pure."""
+"""Pure data shapes shared across the layers: the typed rows the repository returns, the
+documents the API and the webhooks show (views, event payloads), and the validation of what
+comes in. No I/O."""

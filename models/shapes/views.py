@@ -1,11 +1,15 @@
-"""Rows as clients see them: the seed's task object. Pure."""
+"""Rows as clients see them: the seed's task object. Pure. A task is read as a mapping, so
+the rows a request stores are shown as they are written, without reading them back."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.rules import timefmt
+
+if TYPE_CHECKING:
+    from models.shapes.rows import AccountRow, SchedulerRow
 
 # The seed's "Respond field" table, in its order.
 TASK_FIELDS = (
@@ -47,21 +51,21 @@ def task_objects(rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def scheduler_object(row: Mapping[Any, Any]) -> dict[str, Any]:
+def scheduler_object(row: SchedulerRow) -> dict[str, Any]:
     return {
-        "id": row["id"], "client_id": row["client_id"], "name": row["name"],
-        "create_date_utc": timefmt.format(row["created_at"]),
-        "concurrent_task_limit": row["concurrent_task_limit"], "interval": row["interval_s"],
-        "asr_threshold": row["asr_threshold"], "asr_window": row["asr_window"],
-        "asr_min_attempts": row["asr_min_attempts"], "asr_pause": row["asr_pause_s"],
-        "paused": row["paused_at"] is not None,
+        "id": row.id, "client_id": row.client_id, "name": row.name,
+        "create_date_utc": timefmt.format(row.created_at),
+        "concurrent_task_limit": row.concurrent_task_limit, "interval": row.interval_s,
+        "asr_threshold": row.asr_threshold, "asr_window": row.asr_window,
+        "asr_min_attempts": row.asr_min_attempts, "asr_pause": row.asr_pause_s,
+        "paused": row.paused_at is not None,
     }
 
 
-def sip_account_object(row: Mapping[Any, Any]) -> dict[str, Any]:
+def sip_account_object(row: AccountRow) -> dict[str, Any]:
     """A SIP account as the API shows it: the password is write-only, so only that one is set."""
     return {
-        "extension_id": row["extension_id"], "username": row["username"],
-        "domain": row["domain"], "trunk": row["trunk"], "password_set": True,
-        "create_date_utc": timefmt.format(row["created_at"]),
+        "extension_id": row.extension_id, "username": row.username,
+        "domain": row.domain, "trunk": row.trunk, "password_set": True,
+        "create_date_utc": timefmt.format(row.created_at),
     }

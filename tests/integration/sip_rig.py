@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from models import clock
 from models.settings import Settings
-from models.storage.tables import call_legs, calls, tasks
+from models.storage.call_tables import call_legs, calls
+from models.storage.tables import tasks
 from scheduler import completion, dispatch
 from tests import support
 from tests.integration.test_core_flow import add, new_scheduler

@@ -132,14 +132,14 @@ def _status(engine: sa.Engine, event_id: str) -> str:
 def test_an_event_committed_late_holds_back_later_ones_so_resuming_skips_none(
     engine: sa.Engine,
 ) -> None:
-    from models.storage.repository import access_repo, events_repo
+    from models.storage.repository import clients_repo, events_repo
 
     def event(name: str) -> dict[str, Any]:
         return {"id": f"evt_{name}", "client_id": CLIENT_ID, "type": "test", "payload": {},
                 "created_at": clock.now(), "delivery_status": "none"}
 
     with engine.begin() as conn:
-        access_repo.ensure_client(conn, CLIENT_ID, clock.now())
+        clients_repo.ensure_client(conn, CLIENT_ID, clock.now())
     slow = engine.connect()
     slow_tx = slow.begin()
     events_repo.insert_events(slow, [event("first")])  # takes the smaller seq, commits last

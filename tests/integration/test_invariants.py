@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from models import clock
 from models.settings import Settings
-from models.storage.repository import access_repo
+from models.storage.repository import schedulers_repo
 from scheduler import dispatch
 from tests import support
 from tests.conftest import StackFactory
@@ -93,7 +93,7 @@ def test_two_dispatchers_at_once_claim_each_task_once(engine: sa.Engine) -> None
     second: list[int] = []
     with engine.begin() as conn:
         # The first dispatcher holds the scheduler's lock while the second one runs.
-        assert access_repo.lock_scheduler(conn, scheduler_id)
+        assert schedulers_repo.lock_scheduler(conn, scheduler_id)
         held = dispatch.dispatch_scheduler(engine, scheduler_id, clock.now, second.extend,
                                             dispatch.DispatchLimits(batch_max=500))
         assert held == 0

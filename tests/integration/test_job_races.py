@@ -9,7 +9,7 @@ from api import job_control as api_job_control
 from models import clock
 from models.rules.job_state import JobStatus, JobTrigger
 from models.rules.outcome import CallOutcome, Leg, LegResult
-from models.storage.repository import attempts_repo, tasks_repo
+from models.storage.repository import attempts_repo, jobs_repo
 from models.storage.tables import jobs
 from scheduler import completion, dispatch
 from tests.integration.test_core_flow import B_NUMBER, CLIENT_ID, add, new_scheduler, task_row
@@ -70,7 +70,7 @@ def test_a_job_never_ends_while_one_of_its_tasks_waits(engine: sa.Engine) -> Non
         {"a_number": "+15550007011", "b_number": B_NUMBER}])
     with engine.begin() as conn:
         conn.execute(jobs.update().where(jobs.c.id == job.job_id).values(tasks_final=1))
-        ended = tasks_repo.apply_job_trigger(conn, [job.job_id],
-                                             JobTrigger.FINISH_SOME_FAILED, clock.now())
+        ended = jobs_repo.change_status(conn, [job.job_id],
+                                        JobTrigger.FINISH_SOME_FAILED, clock.now())
     assert ended == 0
     assert job_status(engine, job.job_id) == JobStatus.SCHEDULED

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from models import clock
 from models.settings import Settings
-from models.storage.tables import calls
+from models.storage.call_tables import calls
 from scheduler import dispatch, reaper
 from tests import support
 from tests.integration.test_core_flow import B_NUMBER, add, attempts_of, new_scheduler, task_row

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from models.storage import migrate
-from models.storage.tables import metadata
+from models.storage.schema import metadata
 
 
 def differences(engine: sa.Engine) -> list[object]:

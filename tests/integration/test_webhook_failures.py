@@ -4,6 +4,7 @@ task's later events are not held behind it forever."""
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -41,7 +42,7 @@ def queue_events(engine: sa.Engine, urls: list[str]) -> list[int]:
     job = add(engine, new_scheduler(engine), [{"a_number": A_NUMBER, "b_number": B_NUMBER,
                                                "start_time_utc": "2035-01-01 00:00:00"}])
     with engine.begin() as conn:
-        task = dict(tasks_repo.load_task(conn, job.tasks[0]["id"])._mapping)
+        task = dataclasses.asdict(tasks_repo.load_task(conn, job.tasks[0]["id"]))
         rows = [events.task_event(EventType.AFTER, {**task, "url_after": url}, 1, clock.now())
                 for url in urls]
         events_repo.insert_events(conn, rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from models.storage import db
-from models.storage.tables import metadata
+from models.storage.schema import metadata
 
 config = context.config
 

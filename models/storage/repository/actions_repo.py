@@ -7,10 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models.storage.repository.common import Row
+from models.rules.action_state import ActionStatus
+from models.shapes.rows import ActionRow
+from models.storage.repository import common
 from models.storage.tables import actions
-
-PENDING = "pending"
 
 
 def insert_action(
@@ -29,24 +29,27 @@ def job_of(conn: sa.Connection, action_id: int) -> int | None:
     return conn.execute(sa.select(actions.c.job_id).where(actions.c.id == action_id)).scalar()
 
 
-def lock_pending_of_job(conn: sa.Connection, job_id: int) -> list[Row]:
+def lock_pending_of_job(conn: sa.Connection, job_id: int) -> list[ActionRow]:
     """The job's unapplied actions in the order they were accepted, locked for applying."""
     stmt = (
-        sa.select(actions).where(actions.c.job_id == job_id, actions.c.status == PENDING)
+        sa.select(actions)
+        .where(actions.c.job_id == job_id, actions.c.status == ActionStatus.PENDING.value)
         .order_by(actions.c.id).with_for_update()
     )
-    return list(conn.execute(stmt).all())
+    return common.from_rows(ActionRow, conn.execute(stmt))
 
 
 def mark_applied(conn: sa.Connection, action_id: int, result: str, now: datetime) -> bool:
-    stmt = actions.update().where(actions.c.id == action_id, actions.c.status == PENDING) \
-        .values(status="applied", result=result, applied_at=now)
+    stmt = actions.update().where(
+        actions.c.id == action_id, actions.c.status == ActionStatus.PENDING.value
+    ).values(status=ActionStatus.APPLIED.value, result=result, applied_at=now)
     return bool(conn.execute(stmt).rowcount)
 
 
 def jobs_with_stale_actions(conn: sa.Connection, created_before: datetime, limit: int) -> list[int]:
     stmt = (
         sa.select(actions.c.job_id).distinct()
-        .where(actions.c.status == PENDING, actions.c.created_at < created_before).limit(limit)
+        .where(actions.c.status == ActionStatus.PENDING.value,
+               actions.c.created_at < created_before).limit(limit)
     )
     return [int(j) for j in conn.execute(stmt).scalars()]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from models.rules import attempt_state, pacing
 from models.rules.attempt_state import AttemptStatus, AttemptTrigger
 from models.rules.outcome import CallOutcome
+from models.shapes.rows import AttemptRow, ClaimedTask, Ending
 from models.storage.repository import bulk, common
-from models.storage.repository.common import Row
 from models.storage.tables import attempts
 
 # A lost try's cause when its call was abandoned before any number was dialled.
@@ -20,21 +20,23 @@ NOT_PLACED_CAUSE = "not_placed"
 
 
 def insert_attempts(
-    conn: sa.Connection, scheduler_id: int, claimed: Sequence[Row], now: datetime
+    conn: sa.Connection, scheduler_id: int, claimed: Sequence[ClaimedTask], now: datetime
 ) -> list[int]:
     if not claimed:
         return []
-    rows = [
+    new_rows = [
         {"task_id": c.id, "scheduler_id": scheduler_id, "attempt_no": c.attempts_made,
          "status": AttemptStatus.CLAIMED.value, "due_at": c.next_attempt_at,
          "claimed_at": now, "sent_at": now}
         for c in claimed
     ]
     stmt = attempts.insert().returning(attempts.c.id, sort_by_parameter_order=True)
-    return [int(i) for i in conn.execute(stmt, rows).scalars()]
+    return [int(i) for i in conn.execute(stmt, new_rows).scalars()]
 
 
-def begin_dialing(conn: sa.Connection, attempt_ids: Sequence[int], now: datetime) -> list[Row]:
+def begin_dialing(
+    conn: sa.Connection, attempt_ids: Sequence[int], now: datetime
+) -> list[AttemptRow]:
     """claimed → dialing; an attempt another delivery of its message took is not returned."""
     if not attempt_ids:
         return []
@@ -43,14 +45,14 @@ def begin_dialing(conn: sa.Connection, attempt_ids: Sequence[int], now: datetime
         .where(attempts.c.id.in_(attempt_ids),
                attempts.c.status.in_(attempt_state.allowed_from(AttemptTrigger.DIAL)))
         .values(status=attempt_state.target(AttemptTrigger.DIAL).value, dialing_at=now)
-        .returning(attempts.c.id, attempts.c.task_id, attempts.c.attempt_no)
+        .returning(*attempts.c)
     )
-    return list(conn.execute(stmt).all())
+    return common.from_rows(AttemptRow, conn.execute(stmt))
 
 
 def end_attempts(
-    conn: sa.Connection, endings: Sequence[tuple[int, CallOutcome | None]], now: datetime,
-) -> list[Row]:
+    conn: sa.Connection, endings: Sequence[Ending], now: datetime,
+) -> list[AttemptRow]:
     """dialing → completed (with the outcome) or lost (None; a call never placed is lost
     too); returns the attempts ended here, not those another run had ended. Each attempt is
     changed once: a second change of a row in one transaction would take key-share locks on
@@ -61,10 +63,11 @@ def end_attempts(
                    else AttemptTrigger.LOSE)
         values = _ending_values(attempt_id, outcome, trigger, now)
         groups.setdefault((trigger, frozenset(values)), []).append(values)
-    ended: list[Row] = []
-    for (trigger, _), rows in groups.items():
+    ended: list[AttemptRow] = []
+    for (trigger, _), changes in groups.items():
         guard = attempts.c.status.in_(attempt_state.allowed_from(trigger))
-        ended += bulk.update_each(conn, attempts, rows, guard, list(attempts.c))
+        ended += common.from_rows(
+            AttemptRow, bulk.update_each(conn, attempts, changes, guard, list(attempts.c)))
     return ended
 
 
@@ -180,10 +183,15 @@ def average_talk_seconds(conn: sa.Connection, scheduler_id: int) -> float | None
     return None if value is None else float(value)
 
 
-def try_totals(conn: sa.Connection, scheduler_id: int) -> tuple[int, int]:
+class TryTotals(NamedTuple):
+    ended: int
+    a_answered: int
+
+
+def try_totals(conn: sa.Connection, scheduler_id: int) -> TryTotals:
     """Ended tries of a scheduler, and how many of them had their A leg answer."""
     row = conn.execute(sa.select(
         sa.func.count(), sa.func.count().filter(attempts.c.a_answered.is_(True))
     ).where(attempts.c.scheduler_id == scheduler_id,
             attempts.c.status.in_([s.value for s in attempt_state.FINAL]))).one()
-    return int(row[0]), int(row[1])
+    return TryTotals(int(row[0]), int(row[1]))

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from models.storage.repository.common import Row
+from models.storage.repository.common import Raw
 
 
 def update_each(
@@ -21,7 +21,7 @@ def update_each(
     *,
     key: str = "id",
     match: Sequence[str] = (),
-) -> list[Row]:
+) -> list[Raw]:
     """Set each row's values (found by ``key``) where ``guard`` still holds and the
     ``match`` columns still hold the row's values; returns the rows changed. Rows the guard
     refuses are left alone and not returned: zero is an answer."""
@@ -31,7 +31,7 @@ def update_each(
     columns = [name for name in rows[0] if name not in keys]
     if conn.dialect.name != "postgresql":
         # SQLite names no columns of a VALUES list: one guarded UPDATE per row.
-        changed = []
+        changed: list[Raw] = []
         for row in rows:
             stmt = (table.update().where(guard, *(table.c[k] == row[k] for k in keys))
                     .values({name: row[name] for name in columns}).returning(*returning))

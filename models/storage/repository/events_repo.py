@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from models.rules import webhooks
 from models.rules.webhooks import DeliveryStatus
-from models.storage.repository import bulk
-from models.storage.repository.common import Row
-from models.storage.tables import clients, events
+from models.shapes.rows import EventRow, LeasedEvent, StreamedEvent
+from models.storage.repository import bulk, common
+from models.storage.tables import events
 
 PENDING = DeliveryStatus.PENDING.value
 
 
-def insert_events(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(events.insert(), list(rows))
+class DeliveryResult(NamedTuple):
+    """What one delivery attempt of an event led to."""
+
+    seq: int
+    attempt_no: int  # the event's delivery_attempts when it was leased
+    outcome: webhooks.Next  # what follows: delivered, or when to try again, or never
+    error: str | None
+
+
+def insert_events(conn: sa.Connection, new_events: Sequence[dict[str, Any]]) -> None:
+    if new_events:
+        conn.execute(events.insert(), list(new_events))
 
 
 def claim_deliveries(
     conn: sa.Connection, now: datetime, lease_until: datetime, limit: int
-) -> list[Row]:
+) -> list[LeasedEvent]:
     """Lease due events, the oldest pending one of each task only, so a task's events
     arrive in order; a lease that runs out (a killed worker) makes the event due again."""
     earlier = events.alias("earlier")
@@ -44,18 +53,17 @@ def claim_deliveries(
         .returning(events.c.seq, events.c.id, events.c.client_id, events.c.target_url,
                    events.c.payload, events.c.delivery_attempts)
     )
-    return list(conn.execute(stmt).all())
+    return common.from_rows(LeasedEvent, conn.execute(stmt))
 
 
 def record_deliveries(
-    conn: sa.Connection, results: Sequence[tuple[int, int, webhooks.Next, str | None]],
-    now: datetime,
+    conn: sa.Connection, results: Sequence[DeliveryResult], now: datetime,
 ) -> int:
-    """Store what each delivery attempt led to: (seq, attempt number, next step, error).
-    A result is skipped when a later attempt owns the event (its lease ran out meanwhile)."""
-    rows = [{"seq": seq, "delivery_attempts": attempt_no, **_after(outcome, error, now)}
-            for seq, attempt_no, outcome, error in results]
-    changed = bulk.update_each(conn, events, rows, events.c.delivery_status == PENDING,
+    """Store what each delivery attempt led to. A result is skipped when a later attempt
+    owns the event (its lease ran out meanwhile)."""
+    changes = [{"seq": seq, "delivery_attempts": attempt_no, **_after(outcome, error, now)}
+               for seq, attempt_no, outcome, error in results]
+    changed = bulk.update_each(conn, events, changes, events.c.delivery_status == PENDING,
                                [events.c.seq], key="seq", match=["delivery_attempts"])
     return len(changed)
 
@@ -73,39 +81,6 @@ def _after(outcome: webhooks.Next, error: str | None, now: datetime) -> dict[str
             "next_delivery_at": outcome.retry_at, "delivered_at": now if delivered else None}
 
 
-def signing_secrets(
-    conn: sa.Connection, client_ids: Iterable[int], now: datetime
-) -> dict[int, list[str]]:
-    """Each client's secrets in use, the current one first; a missing one is made now."""
-    ids = sorted(set(client_ids))
-    for client_id in ids:
-        conn.execute(clients.update().where(
-            clients.c.id == client_id, clients.c.webhook_secret.is_(None)
-        ).values(webhook_secret=webhooks.new_secret()))
-    rows = conn.execute(sa.select(
-        clients.c.id, clients.c.webhook_secret, clients.c.previous_webhook_secret,
-        clients.c.previous_secret_until).where(clients.c.id.in_(ids))).all()
-    return {
-        row.id: [row.webhook_secret] + (
-            [row.previous_webhook_secret] if row.previous_webhook_secret
-            and row.previous_secret_until and row.previous_secret_until > now else [])
-        for row in rows
-    }
-
-
-def rotate_secret(
-    conn: sa.Connection, client_id: int, now: datetime, overlap_s: float
-) -> str | None:
-    """A new current secret; the old one still signs for ``overlap_s``. None: no client."""
-    secret = webhooks.new_secret()
-    stmt = clients.update().where(clients.c.id == client_id).values(
-        previous_webhook_secret=clients.c.webhook_secret,
-        previous_secret_until=now + timedelta(seconds=overlap_s),
-        webhook_secret=secret,
-    )
-    return secret if conn.execute(stmt).rowcount else None
-
-
 # The snapshot's xmin is the whole cluster's: a long transaction anywhere (a bulk load,
 # a stuck session) would hold the stream back for as long as it runs. Events are written
 # by transactions of milliseconds, so one older than this is sent whatever xmin says.
@@ -114,7 +89,7 @@ STREAM_MAX_HOLD_S = 10.0
 
 def stream_after(
     conn: sa.Connection, client_id: int, after_seq: int, limit: int, now: datetime
-) -> list[Row]:
+) -> list[StreamedEvent]:
     """The client's events after ``after_seq`` that no open transaction can precede, in
     ``seq`` order: a reader that resumes after the last one it got skips none."""
     stmt = (
@@ -133,12 +108,12 @@ def stream_after(
                    ~sa.or_(settled, old)).scalar_subquery()
         )
         stmt = stmt.where(sa.or_(first_unsettled.is_(None), events.c.seq < first_unsettled))
-    return list(conn.execute(stmt).all())
+    return common.from_rows(StreamedEvent, conn.execute(stmt))
 
 
-def task_events(conn: sa.Connection, client_id: int, task_id: int) -> list[Row]:
+def task_events(conn: sa.Connection, client_id: int, task_id: int) -> list[EventRow]:
     stmt = (
         sa.select(events).where(events.c.client_id == client_id, events.c.task_id == task_id)
         .order_by(events.c.seq)
     )
-    return list(conn.execute(stmt).all())
+    return common.from_rows(EventRow, conn.execute(stmt))

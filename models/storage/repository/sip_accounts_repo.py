@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models.shapes.account_input import NewAccount
-from models.storage.repository.common import Row
-from models.storage.tables import sip_accounts
+from models.shapes.rows import AccountRow, AccountWithPassword
+from models.storage.call_tables import sip_accounts
+from models.storage.repository import common
 
 PUBLIC_COLUMNS = (
     sip_accounts.c.id, sip_accounts.c.client_id, sip_accounts.c.extension_id,
@@ -32,7 +33,8 @@ class AccountNotStored(RuntimeError):
                          + (f" (SQLSTATE {sqlstate})" if sqlstate else ""))
 
 
-def insert(conn: sa.Connection, client_id: int, account: NewAccount, now: datetime) -> Row | None:
+def insert(conn: sa.Connection, client_id: int, account: NewAccount,
+           now: datetime) -> AccountRow | None:
     """The stored account, or None when the client already has the extension: the UNIQUE
     (client_id, extension_id) constraint decides, so two racing creates cannot both win.
     Any other failure is AccountNotStored, which does not carry the password."""
@@ -44,25 +46,26 @@ def insert(conn: sa.Connection, client_id: int, account: NewAccount, now: dateti
         .returning(*PUBLIC_COLUMNS)
     )
     try:
-        return conn.execute(stmt, {
+        stored = conn.execute(stmt, {
             "client_id": client_id, "extension_id": account.extension_id,
             "username": account.username, "password": account.password,
             "domain": account.domain, "trunk": account.trunk, "created_at": now,
         }).first()
     except sa.exc.StatementError as error:
         raise AccountNotStored(error) from None
+    return common.optional(AccountRow, stored)
 
 
-def list_accounts(conn: sa.Connection, client_id: int) -> list[Row]:
+def list_accounts(conn: sa.Connection, client_id: int) -> list[AccountRow]:
     stmt = sa.select(*PUBLIC_COLUMNS).where(sip_accounts.c.client_id == client_id) \
         .order_by(sip_accounts.c.extension_id)
-    return list(conn.execute(stmt).all())
+    return common.from_rows(AccountRow, conn.execute(stmt))
 
 
-def find(conn: sa.Connection, client_id: int, extension_id: int) -> Row | None:
+def find(conn: sa.Connection, client_id: int, extension_id: int) -> AccountRow | None:
     stmt = sa.select(*PUBLIC_COLUMNS).where(sip_accounts.c.client_id == client_id,
                                             sip_accounts.c.extension_id == extension_id)
-    return conn.execute(stmt).first()
+    return common.optional(AccountRow, conn.execute(stmt).first())
 
 
 def delete(conn: sa.Connection, client_id: int, extension_id: int) -> bool:
@@ -89,7 +92,7 @@ def known_extensions(conn: sa.Connection, client_id: int,
 
 
 def find_for_calls(conn: sa.Connection, wanted: set[tuple[int, int]]
-                   ) -> dict[tuple[int, int], Row]:
+                   ) -> dict[tuple[int, int], AccountWithPassword]:
     """The accounts calls are placed from, password included, by (client id, extension id):
     one read for a batch of calls of any clients."""
     if not wanted:
@@ -97,7 +100,8 @@ def find_for_calls(conn: sa.Connection, wanted: set[tuple[int, int]]
     stmt = sa.select(sip_accounts).where(
         sip_accounts.c.client_id.in_({client for client, _ in wanted}),
         sip_accounts.c.extension_id.in_({extension for _, extension in wanted}))
-    return {(int(r.client_id), int(r.extension_id)): r for r in conn.execute(stmt).all()
+    found = common.from_rows(AccountWithPassword, conn.execute(stmt))
+    return {(r.client_id, r.extension_id): r for r in found
             if (r.client_id, r.extension_id) in wanted}
 
 

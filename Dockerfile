@@ -5,6 +5,7 @@ COPY models ./models
 COPY scheduler ./scheduler
 COPY worker ./worker
 COPY api ./api
+COPY sip ./sip
 RUN pip install --no-cache-dir . flower
 RUN useradd --create-home ringback
 USER ringback

@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import account_input, views
-from models.repository import access_repo, accounts_repo
+from models.shapes import account_input, views
+from models.storage.repository import clients_repo, sip_accounts_repo
 
 
 class AccountError(Exception):
@@ -37,28 +37,28 @@ def create_account(engine: sa.Engine, client_id: int, body: object,
     """InvalidInput naming each broken rule, or DuplicateAccount; neither stores anything."""
     account = account_input.new_account(body)
     with engine.begin() as conn:
-        access_repo.ensure_client(conn, client_id, now)
-        row = accounts_repo.insert(conn, client_id, account, now)
+        clients_repo.ensure_client(conn, client_id, now)
+        row = sip_accounts_repo.insert(conn, client_id, account, now)
     if row is None:
         raise DuplicateAccount(account.extension_id)
-    return views.sip_account_object(row._mapping)
+    return views.sip_account_object(row)
 
 
 def list_accounts(engine: sa.Engine, client_id: int) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        rows = accounts_repo.list_accounts(conn, client_id)
-    return [views.sip_account_object(row._mapping) for row in rows]
+        rows = sip_accounts_repo.list_accounts(conn, client_id)
+    return [views.sip_account_object(row) for row in rows]
 
 
 def get_account(engine: sa.Engine, client_id: int, extension_id: int) -> dict[str, Any]:
     with engine.connect() as conn:
-        row = accounts_repo.find(conn, client_id, extension_id)
+        row = sip_accounts_repo.find(conn, client_id, extension_id)
     if row is None:
         raise UnknownAccount(extension_id)
-    return views.sip_account_object(row._mapping)
+    return views.sip_account_object(row)
 
 
 def delete_account(engine: sa.Engine, client_id: int, extension_id: int) -> None:
     with engine.begin() as conn:
-        if not accounts_repo.delete(conn, client_id, extension_id):
+        if not sip_accounts_repo.delete(conn, client_id, extension_id):
             raise UnknownAccount(extension_id)

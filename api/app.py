@@ -21,8 +21,8 @@ from api import (
 from api.auth import RateLimiter
 from api.nudge import Nudger
 from api.responses import SafeJSONResponse
-from models import db
 from models.settings import Settings
+from models.storage import db
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from fastapi import Request
 
+from api import access, rate_limit
+from api.access import Scope
 from api.errors import ApiError
-from models import access, clock, rate_limit
-from models.access import Scope
-from models.repository import access_repo
+from models import clock
+from models.storage.repository import clients_repo
 
 # Buckets kept per limiter before full ones are forgotten.
 MAX_TRACKED_KEYS = 10_000
@@ -81,7 +82,7 @@ def authenticate(request: Request) -> Principal:
     failures.check_room(source)
     engine: sa.Engine = request.app.state.engine
     with engine.connect() as conn:
-        found = access_repo.find_token(conn, access.hash_token(token.strip()), clock.now())
+        found = clients_repo.find_token(conn, access.hash_token(token.strip()), clock.now())
     if found is None:
         failures.check(source)
         raise ApiError(401, "Authorization: the token is not valid",

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 
 from api.errors import ApiError
-from models import text
+from models.rules import limits, text
 
 
 async def read_json(request: Request, max_bytes: int) -> Any:
@@ -16,7 +16,8 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise ApiError(415, "Content-Type: the body must be application/json")
     declared = request.headers.get("content-length")
-    if declared is not None and text.is_ascii_digits(declared, 19) and int(declared) > max_bytes:
+    if (declared is not None and text.is_ascii_digits(declared, limits.INT64_DIGITS)
+            and int(declared) > max_bytes):
         raise ApiError(413, f"body: at most {max_bytes} bytes per request")
     raw = bytearray()  # grown in place: `bytes +=` copies the whole body for every chunk
     async for chunk in request.stream():

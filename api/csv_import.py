@@ -15,8 +15,10 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 
 from api import enqueue, progress
-from models import clock, text, validation
-from models.validation import FieldError, InvalidInput, NewTask
+from models import clock
+from models.rules import limits, text
+from models.shapes import validation
+from models.shapes.validation import FieldError, InvalidInput, NewTask
 
 INT_COLUMNS = frozenset({"try_count", "extension_id"})
 CALLBACK_COLUMNS = ("caller_id_name", "caller_id_number")
@@ -53,7 +55,7 @@ def _task_from_row(row: dict[str, str]) -> dict[str, Any]:
             params[column] = cell
         elif column == "extended_a_numbers":
             params[column] = [n.strip() for n in cell.split(";") if n.strip()]
-        elif column in INT_COLUMNS and text.is_ascii_digits(cell, 10):
+        elif column in INT_COLUMNS and text.is_ascii_digits(cell, limits.INT32_DIGITS):
             task[column] = int(cell)
         else:
             task[column] = cell

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from api import enqueue, progress, stats
 from models import clock
-from models.repository import attempts_repo, tasks_repo
+from models.storage.repository import attempts_repo, tasks_repo
 
 DEMO_B_NUMBER = "+15559990000"
 REFRESH_S = 0.5

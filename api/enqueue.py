@@ -10,11 +10,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import account_input, scheduler_input, validation, views
-from models.repository import access_repo, accounts_repo, task_store, tasks_repo
-from models.validation import FieldError, InvalidInput, NewTask
+from api import scheduler_input
+from api.exceptions import DuplicateScheduler, UnknownScheduler
+from models.rules import limits
+from models.shapes import account_input, rows, validation, views
+from models.shapes.validation import FieldError, InvalidInput, NewTask
+from models.storage.repository import (
+    clients_repo,
+    jobs_repo,
+    schedulers_repo,
+    sip_accounts_repo,
+    tasks_repo,
+)
 
-MAX_CLIENT_ID = 9999
 DEFAULT_DIALER = "sim"  # settings.dialer's default: extension_id is a free number
 
 
@@ -24,23 +32,12 @@ class AddedJob:
     tasks: list[dict[str, Any]]
 
 
-class DuplicateScheduler(ValueError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"name: this client already has a scheduler named {name!r}")
-
-
-class UnknownScheduler(LookupError):
-    def __init__(self, scheduler_id: int) -> None:
-        super().__init__(f"scheduler_id: no scheduler {scheduler_id} for this client")
-        self.scheduler_id = scheduler_id
-
-
 def check_client_id(client_id: object) -> int:
     if isinstance(client_id, bool) or not isinstance(client_id, int) or not (
-        1 <= client_id <= MAX_CLIENT_ID
+        limits.CLIENT_ID_MIN <= client_id <= limits.CLIENT_ID_MAX
     ):
-        raise InvalidInput([FieldError("client_id", f"must be a whole number from 1 to "
-                                                    f"{MAX_CLIENT_ID}")])
+        raise InvalidInput([FieldError("client_id", "must be a whole number from "
+                                       f"{limits.CLIENT_ID_MIN} to {limits.CLIENT_ID_MAX}")])
     return client_id
 
 
@@ -52,11 +49,11 @@ def create_scheduler(
     fields = scheduler_input.new_scheduler(body)
     try:
         with engine.begin() as conn:
-            access_repo.ensure_client(conn, client_id, now)
-            row = access_repo.create_scheduler(conn, client_id, fields, now)
+            clients_repo.ensure_client(conn, client_id, now)
+            row = schedulers_repo.create_scheduler(conn, client_id, fields, now)
     except sa.exc.IntegrityError as error:
         raise DuplicateScheduler(fields["name"]) from error
-    return views.scheduler_object(row._mapping)
+    return views.scheduler_object(row)
 
 
 def update_scheduler(
@@ -65,21 +62,21 @@ def update_scheduler(
     changes = scheduler_input.scheduler_changes(body)
     try:
         with engine.begin() as conn:
-            row = (access_repo.update_scheduler(conn, client_id, scheduler_id, changes)
-                   if changes else access_repo.get_scheduler(conn, client_id, scheduler_id))
+            row = (schedulers_repo.update_scheduler(conn, client_id, scheduler_id, changes)
+                   if changes else schedulers_repo.get_scheduler(conn, client_id, scheduler_id))
     except sa.exc.IntegrityError as error:
         raise DuplicateScheduler(str(changes.get("name"))) from error
     if row is None:
         raise UnknownScheduler(scheduler_id)
-    return views.scheduler_object(row._mapping)
+    return views.scheduler_object(row)
 
 
 def get_scheduler(engine: sa.Engine, client_id: int, scheduler_id: int) -> dict[str, Any]:
     with engine.connect() as conn:
-        row = access_repo.get_scheduler(conn, client_id, scheduler_id)
+        row = schedulers_repo.get_scheduler(conn, client_id, scheduler_id)
     if row is None:
         raise UnknownScheduler(scheduler_id)
-    return views.scheduler_object(row._mapping)
+    return views.scheduler_object(row)
 
 
 def add_tasks(
@@ -103,17 +100,17 @@ def add_tasks(
     check_client_id(client_id)
     new_tasks = validation.validate_tasks(raw_tasks, max_tasks)
     with engine.begin() as conn:
-        if access_repo.get_scheduler(conn, client_id, scheduler_id) is None:
+        if schedulers_repo.get_scheduler(conn, client_id, scheduler_id) is None:
             raise UnknownScheduler(scheduler_id)
         require_accounts(conn, client_id, new_tasks, dialer)
-        job_id = tasks_repo.insert_job(
+        job_id = jobs_repo.insert_job(
             conn, client_id, scheduler_id, len(new_tasks), now,
             tracking_id=tracking_id or f"RINGBACK_{uuid.uuid4()}", created_by=created_by)
-        rows = task_store.store_tasks(conn, client_id, scheduler_id, job_id, new_tasks, now)
+        stored = tasks_repo.store_tasks(conn, client_id, scheduler_id, job_id, new_tasks, now)
     if nudge is not None and any(t.start_time_utc is None or t.start_time_utc <= now
                                  for t in new_tasks):
         nudge()
-    return AddedJob(job_id, views.task_objects(rows))
+    return AddedJob(job_id, views.task_objects(stored))
 
 
 def store_validated(
@@ -125,14 +122,14 @@ def store_validated(
     """Store already validated tasks as one job in one transaction, ``chunk`` rows a batch;
     ``label_of`` names a task by its index in an error (a CSV file's line)."""
     with engine.begin() as conn:
-        if access_repo.get_scheduler(conn, client_id, scheduler_id) is None:
+        if schedulers_repo.get_scheduler(conn, client_id, scheduler_id) is None:
             raise UnknownScheduler(scheduler_id)
         require_accounts(conn, client_id, new_tasks, dialer, label_of)
-        job_id = tasks_repo.insert_job(conn, client_id, scheduler_id, len(new_tasks), now,
-                                       created_by="import")
+        job_id = jobs_repo.insert_job(conn, client_id, scheduler_id, len(new_tasks), now,
+                                      created_by="import")
         for start in range(0, len(new_tasks), chunk):
             part = new_tasks[start:start + chunk]
-            task_store.store_tasks(conn, client_id, scheduler_id, job_id, part, now)
+            tasks_repo.store_tasks(conn, client_id, scheduler_id, job_id, part, now)
             on_progress(start + len(part))
     if nudge is not None:
         nudge()
@@ -149,7 +146,7 @@ def require_accounts(
     if not account_input.accounts_required(dialer):
         return
     extension_ids = [task.extension_id for task in new_tasks]
-    known = accounts_repo.known_extensions(
+    known = sip_accounts_repo.known_extensions(
         conn, client_id, {e for e in extension_ids if e is not None})
     errors = account_input.missing_accounts(extension_ids, known, client_id,
                                             label_of or _task_label)
@@ -164,4 +161,4 @@ def _task_label(index: int) -> str:
 def get_task(engine: sa.Engine, client_id: int, task_id: int) -> dict[str, Any] | None:
     with engine.connect() as conn:
         row = tasks_repo.find_task(conn, client_id, task_id)
-    return None if row is None else views.task_object(row._mapping)
+    return None if row is None else views.task_object(rows.as_dict(row))

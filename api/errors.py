@@ -10,9 +10,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import enqueue
+from api import exceptions
 from api.responses import SafeJSONResponse
-from models.validation import FieldError, InvalidInput
+from models.shapes.validation import FieldError, InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +57,11 @@ def install(app: FastAPI) -> None:
     async def _invalid(_request: Request, error: InvalidInput) -> SafeJSONResponse:
         return error_response(400, str(error), error.errors)
 
-    @app.exception_handler(enqueue.UnknownScheduler)
+    @app.exception_handler(exceptions.UnknownScheduler)
     async def _unknown_scheduler(_request: Request, error: LookupError) -> SafeJSONResponse:
         return error_response(404, str(error))
 
-    @app.exception_handler(enqueue.DuplicateScheduler)
+    @app.exception_handler(exceptions.DuplicateScheduler)
     async def _duplicate(_request: Request, error: ValueError) -> SafeJSONResponse:
         return error_response(409, str(error))
 

@@ -10,12 +10,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from api import enqueue
-from models import clock, job_document, job_state, task_state, text, views
-from models.job_state import JobStatus, JobTrigger
-from models.repository import access_repo, actions_repo, jobs_repo, tasks_repo
-from models.task_state import TaskStatus
-from models.validation import FieldError, InvalidInput
+from api import exceptions, job_document
+from models import clock
+from models.rules import action_state, job_state, limits, task_state, text
+from models.rules.action_state import ActionKind
+from models.rules.job_state import JobStatus, JobTrigger
+from models.rules.task_state import TaskStatus
+from models.shapes import views
+from models.shapes.validation import FieldError, InvalidInput
+from models.storage.repository import actions_repo, jobs_repo, schedulers_repo, tasks_repo
 
 SendAction = Callable[[int], None]
 
@@ -64,16 +67,11 @@ def request_job_action(
             raise JobNotFound(job_id)
         from_status = JobStatus(job.status)
         to_status = job_state.transition(from_status, trigger)
-        if not jobs_repo.set_status(conn, job_id, trigger, now):
+        if not jobs_repo.change_status(conn, [job_id], trigger, now):
             raise job_state.ActionRefused(trigger, from_status)
-        if job_state.starts_new_execution(trigger, from_status):
-            jobs_repo.start_execution(conn, job_id, now)
-        else:
-            jobs_repo.set_latest_execution_status(
-                conn, job_id, to_status, now, ended=to_status is JobStatus.CANCELLED)
         action_id = actions_repo.insert_action(
-            conn, client_id=client_id, kind=trigger.value, job_id=job_id,
-            from_status=from_status.value, now=now)
+            conn, client_id=client_id, kind=action_state.KIND_OF_TRIGGER[trigger].value,
+            job_id=job_id, from_status=from_status.value, now=now)
     send(action_id)  # best effort: the sweep applies it if the message is lost
     return to_status
 
@@ -92,7 +90,7 @@ def request_reschedule(
                 f"record {task_id} is {task.status}: only a record waiting for its next "
                 "try can be rescheduled")
         action_id = actions_repo.insert_action(
-            conn, client_id=client_id, kind="reschedule", job_id=task.job_id,
+            conn, client_id=client_id, kind=ActionKind.RESCHEDULE.value, job_id=task.job_id,
             task_id=task_id, params=params, now=now)
     send(action_id)
 
@@ -106,7 +104,7 @@ def job_status_document(
             raise JobNotFound(job_id)
         runs = jobs_repo.executions(conn, job_id)
         by_outcome = jobs_repo.task_counts(conn, job_id)
-    return job_document.document(job._mapping, [r._mapping for r in runs], by_outcome, now)
+    return job_document.document(job, runs, by_outcome, now)
 
 
 def pause_scheduler(
@@ -114,13 +112,13 @@ def pause_scheduler(
 ) -> dict[str, Any]:
     """Scheduler-wide pause (dispatch starts nothing there) or resume."""
     with engine.begin() as conn:
-        row = access_repo.set_scheduler_paused(conn, client_id, scheduler_id,
-                                               now if paused else None)
+        row = schedulers_repo.set_scheduler_paused(conn, client_id, scheduler_id,
+                                                   now if paused else None)
         if row is None:
-            raise enqueue.UnknownScheduler(scheduler_id)
+            raise exceptions.UnknownScheduler(scheduler_id)
         if not paused:
             tasks_repo.resume_scheduler_tasks(conn, scheduler_id, now)
-    return views.scheduler_object(row._mapping)
+    return views.scheduler_object(row)
 
 
 def suspend_batch(
@@ -128,20 +126,20 @@ def suspend_batch(
     send: SendAction,
 ) -> tuple[BatchResult, str]:
     """Pause a job (batch) of a scheduler (campaign) of a client (VCC); the seed's codes."""
-    if not text.is_ascii_digits(vdn_id, 4) or not 1 <= int(vdn_id) <= 9999:
-        return BatchResult.PARAMETER_ERROR, "vdnId: must be an integer from 1 to 9999"
-    if not text.is_ascii_digits(campaign_id, 19) or not 1 <= int(campaign_id) < 2**63:
+    low, high = limits.CLIENT_ID_MIN, limits.CLIENT_ID_MAX
+    if not text.is_ascii_digits(vdn_id, limits.CLIENT_ID_DIGITS) or not low <= int(vdn_id) <= high:
+        return BatchResult.PARAMETER_ERROR, f"vdnId: must be an integer from {low} to {high}"
+    if not _is_id(campaign_id):
         return BatchResult.PARAMETER_ERROR, "campaignId: must be a campaign id"
     if not isinstance(raw, dict):
         return BatchResult.PARAMETER_ERROR, "body: must be a JSON object with an id"
     batch = raw.get("id")
     if batch is None or batch == "":
         return BatchResult.EMPTY_PARAMETER, "id: is required"
-    if (isinstance(batch, bool) or not isinstance(batch, int | str)
-            or not text.is_ascii_digits(str(batch), 19) or not 1 <= int(batch) < 2**63):
+    if isinstance(batch, bool) or not isinstance(batch, int | str) or not _is_id(str(batch)):
         return BatchResult.PARAMETER_ERROR, "id: must be a batch id"
     with engine.connect() as conn:
-        scheduler = access_repo.get_scheduler(conn, client_id, int(campaign_id))
+        scheduler = schedulers_repo.get_scheduler(conn, client_id, int(campaign_id))
         job = jobs_repo.find_job(conn, client_id, int(batch))
     if int(vdn_id) != client_id or scheduler is None:
         return BatchResult.CAMPAIGN_NOT_FOUND, f"campaign {campaign_id} not found"
@@ -154,3 +152,8 @@ def suspend_batch(
             return BatchResult.ALREADY_SUSPENDED, "the batch is already suspended"
         return BatchResult.SUSPENSION_NOT_ALLOWED, str(refused)
     return BatchResult.SUCCESS, "success"
+
+
+def _is_id(value: str) -> bool:
+    """A 64-bit id (a campaign's or a batch's) written in digits."""
+    return text.is_ascii_digits(value, limits.INT64_DIGITS) and 1 <= int(value) <= limits.INT64_MAX

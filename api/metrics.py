@@ -13,9 +13,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from models import pacing
-from models.repository import access_repo, attempts_repo, metrics_repo
-from scheduler import dispatch
+from api import asr
+from models.storage.repository import metrics_repo, schedulers_repo
 
 LAG_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -47,11 +46,11 @@ def _labelled(family: GaugeMetricFamily | CounterMetricFamily,
 
 
 def _lag(conn: sa.Connection) -> Metric:
-    cumulative, count, total = metrics_repo.dispatch_lag_histogram(conn, LAG_BUCKETS_S)
-    buckets = [(str(b), c) for b, c in zip(LAG_BUCKETS_S, cumulative, strict=True)]
+    lag = metrics_repo.dispatch_lag_histogram(conn, LAG_BUCKETS_S)
+    buckets = [(str(b), c) for b, c in zip(LAG_BUCKETS_S, lag.cumulative, strict=True)]
     family = HistogramMetricFamily(
         "ringback_dispatch_lag_seconds", "Seconds between a try's due time and its start")
-    family.add_metric([], [*buckets, ("+Inf", count)], total)
+    family.add_metric([], [*buckets, ("+Inf", lag.tries)], lag.total_s)
     return family
 
 
@@ -60,13 +59,10 @@ def _asr(conn: sa.Connection) -> Metric:
                                "Answer rate over each scheduler's ASR window",
                                labels=["scheduler_id"])
     for scheduler_id in metrics_repo.active_scheduler_ids(conn):
-        scheduler = access_repo.find_scheduler(conn, scheduler_id)
+        scheduler = schedulers_repo.find_scheduler(conn, scheduler_id)
         if scheduler is None:
             continue
-        settings = dispatch.pacing_settings(scheduler)
-        history = attempts_repo.pacing_history(conn, scheduler_id, None, settings.asr_window,
-                                               None, need_last_dial=False)
-        asr = pacing.asr_pct(history.recent_a_answered)
-        if asr is not None:
-            family.add_metric([str(scheduler_id)], asr)
+        measured = asr.window_asr(conn, scheduler_id, scheduler.asr_window)
+        if measured.percent is not None:
+            family.add_metric([str(scheduler_id)], measured.percent)
     return family

@@ -6,7 +6,7 @@ import contextlib
 
 from celery import Celery
 
-from scheduler import beat
+from scheduler import names
 
 NUDGE_EXPIRES_S = 5.0
 
@@ -21,15 +21,14 @@ class Nudger:
     def __call__(self) -> None:
         # Best effort: beat dispatches every second anyway, so a lost nudge costs a second.
         with contextlib.suppress(Exception):
-            self._app.send_task(
-                beat.DISPATCH_TASK, queue=beat.TICKS_QUEUE, expires=NUDGE_EXPIRES_S, retry=False
-            )
+            self._app.send_task(names.DISPATCH_TASK, queue=names.QUEUE_OF[names.DISPATCH_TASK],
+                                expires=NUDGE_EXPIRES_S, retry=False)
 
     def send_action(self, action_id: int) -> None:
         """Ask a worker to apply an accepted action; the sweep applies it if this is lost."""
         with contextlib.suppress(Exception):
-            self._app.send_task(beat.APPLY_ACTION_TASK, args=(action_id,),
-                                queue=beat.TICKS_QUEUE, retry=False)
+            self._app.send_task(names.APPLY_ACTION_TASK, args=(action_id,),
+                                queue=names.QUEUE_OF[names.APPLY_ACTION_TASK], retry=False)
 
     def close(self) -> None:
         self._app.close()

@@ -5,32 +5,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api import accounts, body, schemas, schemas_sip
+from api import accounts, body, deps, schemas, schemas_sip
+from api.access import Scope
 from api.auth import Principal, require
 from api.concurrency import threaded
+from api.deps import ClientId
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
-from api.routes_tasks import ClientId
 from models import clock
-from models.access import Scope
-from models.validation import MAX_STORED_INT, FieldError
+from models.rules import limits
+from models.shapes.validation import FieldError
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(require(Scope.ACCOUNTS_WRITE))]
 Reader = Annotated[Principal, Depends(require(Scope.ACCOUNTS_READ))]
-ExtensionId = Annotated[int, Path(ge=1, le=MAX_STORED_INT,
+ExtensionId = Annotated[int, Path(ge=1, le=limits.INT32_MAX,
                                   description="the extension the account belongs to")]
 ACCOUNTS = "/client/{client_id}/sip_accounts"
-# An account body is a few short strings.
-MAX_ACCOUNT_BODY_BYTES = 64 * 1024
-
-
-def _engine(request: Request) -> sa.Engine:
-    engine: sa.Engine = request.app.state.engine
-    return engine
 
 
 def _api_error(status: int, error: accounts.AccountError) -> ApiError:
@@ -46,9 +39,9 @@ async def create_sip_account(
 ) -> SafeJSONResponse:
     """409 when the client already has an account for the extension."""
     who.own(client_id)
-    raw = await body.read_json(request, MAX_ACCOUNT_BODY_BYTES)
+    raw = await body.read_json(request, limits.SMALL_BODY_BYTES_MAX)
     try:
-        created = await threaded(accounts.create_account, _engine(request), client_id, raw,
+        created = await threaded(accounts.create_account, deps.engine(request), client_id, raw,
                                  clock.now())
     except accounts.DuplicateAccount as duplicate:
         raise _api_error(409, duplicate) from None
@@ -60,7 +53,7 @@ async def create_sip_account(
 def list_sip_accounts(request: Request, client_id: ClientId, who: Reader) -> dict[str, Any]:
     """The client's accounts in extension order."""
     who.own(client_id)
-    return {"accounts": accounts.list_accounts(_engine(request), client_id)}
+    return {"accounts": accounts.list_accounts(deps.engine(request), client_id)}
 
 
 @router.get(f"{ACCOUNTS}/{{extension_id}}",
@@ -71,7 +64,7 @@ def get_sip_account(
 ) -> dict[str, Any]:
     who.own(client_id)
     try:
-        return accounts.get_account(_engine(request), client_id, extension_id)
+        return accounts.get_account(deps.engine(request), client_id, extension_id)
     except accounts.UnknownAccount as missing:
         raise _api_error(404, missing) from None
 
@@ -85,7 +78,7 @@ def delete_sip_account(
     placed, not when its task was added."""
     who.own(client_id)
     try:
-        accounts.delete_account(_engine(request), client_id, extension_id)
+        accounts.delete_account(deps.engine(request), client_id, extension_id)
     except accounts.UnknownAccount as missing:
         raise _api_error(404, missing) from None
     return Response(status_code=204)

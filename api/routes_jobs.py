@@ -5,34 +5,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api import body, job_control, schemas
+from api import body, deps, job_control, record_input, schemas
+from api.access import Scope
 from api.auth import Principal, require
 from api.concurrency import threaded
+from api.deps import ClientId, Cursor, PageLimit, SchedulerId
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
-from api.routes_tasks import ClientId, SchedulerId
-from models import clock, job_state, record_input
-from models.access import Scope
-from models.repository import jobs_repo
-from models.validation import InvalidInput
+from models import clock
+from models.rules import job_state, limits
+from models.shapes.validation import InvalidInput
+from models.storage.repository import jobs_repo
 
 router = APIRouter()
 Controller = Annotated[Principal, Depends(require(Scope.JOBS_CONTROL))]
 Reader = Annotated[Principal, Depends(require(Scope.JOBS_READ))]
-JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-MAX_PAGE = 1000
-
-
-def _engine(request: Request) -> sa.Engine:
-    engine: sa.Engine = request.app.state.engine
-    return engine
+JobId = Annotated[int, Path(ge=1, le=limits.INT64_MAX)]
 
 
 def _send(request: Request) -> job_control.SendAction:
-    return request.app.state.nudger.send_action  # type: ignore[no-any-return]
+    return deps.nudger(request).send_action
 
 
 @router.post("/interactions/jobs/{job_id}/{action}", status_code=204,
@@ -45,7 +39,7 @@ def change_job_status(
     the reply is true when sent, the tasks follow as the worker applies it."""
     trigger = job_control.parse_action(action)
     try:
-        job_control.request_job_action(_engine(request), who.client_id, job_id, trigger,
+        job_control.request_job_action(deps.engine(request), who.client_id, job_id, trigger,
                                        clock.now(), _send(request))
     except job_control.JobNotFound as missing:
         raise ApiError(404, str(missing)) from missing
@@ -58,7 +52,7 @@ def change_job_status(
             responses=schemas.error_responses(400, 403, 404))
 def get_job(request: Request, job_id: JobId, who: Reader) -> dict[str, Any]:
     try:
-        return job_control.job_status_document(_engine(request), who.client_id, job_id,
+        return job_control.job_status_document(deps.engine(request), who.client_id, job_id,
                                                clock.now())
     except job_control.JobNotFound as missing:
         raise ApiError(404, str(missing)) from missing
@@ -68,10 +62,10 @@ def get_job(request: Request, job_id: JobId, who: Reader) -> dict[str, Any]:
             responses=schemas.error_responses(400, 403))
 def list_jobs(
     request: Request, who: Reader,
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Cursor = None,
+    limit: PageLimit = 100,
 ) -> dict[str, Any]:
-    engine = _engine(request)
+    engine = deps.engine(request)
     with engine.connect() as conn:
         rows = jobs_repo.list_jobs(conn, who.client_id, int(cursor or 0), limit)
     documents = [job_control.job_status_document(engine, who.client_id, r.id, clock.now())
@@ -86,7 +80,7 @@ def pause_scheduler(
     request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Controller
 ) -> dict[str, Any]:
     who.own(client_id)
-    return job_control.pause_scheduler(_engine(request), client_id, scheduler_id, True,
+    return job_control.pause_scheduler(deps.engine(request), client_id, scheduler_id, True,
                                        clock.now())
 
 
@@ -97,7 +91,7 @@ def resume_scheduler(
     request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Controller
 ) -> dict[str, Any]:
     who.own(client_id)
-    return job_control.pause_scheduler(_engine(request), client_id, scheduler_id, False,
+    return job_control.pause_scheduler(deps.engine(request), client_id, scheduler_id, False,
                                        clock.now())
 
 
@@ -109,11 +103,11 @@ async def suspend_call_batch(
 ) -> SafeJSONResponse:
     """Suspend a batch (a job) of a campaign (a scheduler); the answer is the seed's codes."""
     try:
-        raw = await body.read_json(request, 64 * 1024)
+        raw = await body.read_json(request, limits.SMALL_BODY_BYTES_MAX)
     except ApiError:
         raw = None
     code, desc = await threaded(
-        job_control.suspend_batch, _engine(request), who.client_id, vdn_id, campaign_id, raw,
+        job_control.suspend_batch, deps.engine(request), who.client_id, vdn_id, campaign_id, raw,
         _send(request))
     return SafeJSONResponse({"resultCode": code, "resultDesc": desc,
                          "returnCode": code, "returnDesc": desc})
@@ -130,14 +124,14 @@ async def reschedule_record(
 ) -> SafeJSONResponse:
     """Move a record (a task) to a new time; acknowledged on the event stream by referenceId."""
     try:
-        raw = await body.read_json(request, 64 * 1024)
+        raw = await body.read_json(request, limits.SMALL_BODY_BYTES_MAX)
     except ApiError as unreadable:
         if unreadable.status != 400:
             raise
         return _record_error(400, 1, unreadable.message)  # this page's own error shape
     try:
         task_id, params = record_input.reschedule(record_handle, raw)
-        await threaded(job_control.request_reschedule, _engine(request), who.client_id,
+        await threaded(job_control.request_reschedule, deps.engine(request), who.client_id,
                                task_id, params, clock.now(), _send(request))
     except InvalidInput as invalid:
         return _record_error(400, 1, str(invalid))

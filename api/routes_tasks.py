@@ -4,47 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from api import body, enqueue, schemas, stats
-from api.auth import Principal, require
+from api import body, deps, enqueue, schemas, stats
 from api.concurrency import threaded
+from api.deps import ClientId, Cursor, PageLimit, SchedulerId, TaskId, TasksReader, TasksWriter
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
-from models import clock, text, views
-from models.access import Scope
-from models.repository import tasks_repo
-from models.settings import Settings
-from models.task_state import TaskStatus
+from models import clock
+from models.rules import text
+from models.rules.task_state import TaskStatus
+from models.shapes import rows, views
+from models.storage.repository import tasks_repo
 
 router = APIRouter()
-ClientId = Annotated[int, Path(ge=1, le=9999, description="the client (tenant), 1..9999")]
-SchedulerId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-TaskId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-Writer = Annotated[Principal, Depends(require(Scope.TASKS_WRITE))]
-Reader = Annotated[Principal, Depends(require(Scope.TASKS_READ))]
-MAX_PAGE = 1000
 SCHEDULERS = "/client/{client_id}/task_scheduler"
-
-
-def _engine(request: Request) -> sa.Engine:
-    engine: sa.Engine = request.app.state.engine
-    return engine
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 @router.post(f"{SCHEDULERS}/", status_code=201, response_model=schemas.SchedulerOut,
              responses=schemas.error_responses(400, 403, 404, 409, 413, 415),
              openapi_extra=schemas.request_body(schemas.SchedulerIn))
-async def create_scheduler(request: Request, client_id: ClientId, who: Writer) -> SafeJSONResponse:
+async def create_scheduler(
+    request: Request, client_id: ClientId, who: TasksWriter
+) -> SafeJSONResponse:
     who.own(client_id)
-    raw = await body.read_json(request, _settings(request).max_request_bytes)
-    created = await threaded(enqueue.create_scheduler, _engine(request), client_id, raw,
+    raw = await body.read_json(request, deps.settings(request).max_request_bytes)
+    created = await threaded(enqueue.create_scheduler, deps.engine(request), client_id, raw,
                               clock.now())
     return SafeJSONResponse(created, status_code=201)
 
@@ -52,21 +37,21 @@ async def create_scheduler(request: Request, client_id: ClientId, who: Writer) -
 @router.get(f"{SCHEDULERS}/{{scheduler_id}}", response_model=schemas.SchedulerOut,
             responses=schemas.error_responses(400, 403, 404))
 def get_scheduler(
-    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Reader
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: TasksReader
 ) -> dict[str, Any]:
     who.own(client_id)
-    return enqueue.get_scheduler(_engine(request), client_id, scheduler_id)
+    return enqueue.get_scheduler(deps.engine(request), client_id, scheduler_id)
 
 
 @router.patch(f"{SCHEDULERS}/{{scheduler_id}}", response_model=schemas.SchedulerOut,
               responses=schemas.error_responses(400, 403, 404, 409, 413, 415),
               openapi_extra=schemas.request_body(schemas.SchedulerPatch))
 async def update_scheduler(
-    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Writer
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: TasksWriter
 ) -> SafeJSONResponse:
     who.own(client_id)
-    raw = await body.read_json(request, _settings(request).max_request_bytes)
-    updated = await threaded(enqueue.update_scheduler, _engine(request), client_id,
+    raw = await body.read_json(request, deps.settings(request).max_request_bytes)
+    updated = await threaded(enqueue.update_scheduler, deps.engine(request), client_id,
                               scheduler_id, raw)
     return SafeJSONResponse(updated)
 
@@ -74,10 +59,10 @@ async def update_scheduler(
 @router.get(f"{SCHEDULERS}/{{scheduler_id}}/stats", response_model=schemas.SchedulerStats,
             responses=schemas.error_responses(400, 403, 404))
 def scheduler_stats(
-    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Reader
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: TasksReader
 ) -> dict[str, Any]:
     who.own(client_id)
-    return stats.scheduler_stats(_engine(request), client_id, scheduler_id, clock.now())
+    return stats.scheduler_stats(deps.engine(request), client_id, scheduler_id, clock.now())
 
 
 @router.post(f"{SCHEDULERS}/{{scheduler_id}}/tasks/", status_code=201,
@@ -85,10 +70,10 @@ def scheduler_stats(
              responses=schemas.error_responses(400, 403, 404, 413, 415),
              openapi_extra=schemas.request_body(schemas.AddTasksIn))
 async def add_tasks(
-    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Writer
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: TasksWriter
 ) -> SafeJSONResponse:
     who.own(client_id)
-    settings = _settings(request)
+    settings = deps.settings(request)
     raw = await body.read_json(request, settings.max_request_bytes)
     if not isinstance(raw, dict):
         raise ApiError(400, "body: must be a JSON object with a tasks array")
@@ -98,8 +83,8 @@ async def add_tasks(
     if isinstance(raw.get("tasks"), list) and len(raw["tasks"]) > settings.max_tasks_per_request:
         raise ApiError(413, f"tasks: at most {settings.max_tasks_per_request} tasks per request")
     added = await threaded(
-        enqueue.add_tasks, _engine(request), client_id, scheduler_id, raw.get("tasks"),
-        clock.now(), max_tasks=settings.max_tasks_per_request, nudge=request.app.state.nudger,
+        enqueue.add_tasks, deps.engine(request), client_id, scheduler_id, raw.get("tasks"),
+        clock.now(), max_tasks=settings.max_tasks_per_request, nudge=deps.nudger(request),
         tracking_id=_tracking_id(request), created_by=f"token:{who.token_id}",
         dialer=settings.dialer,
     )
@@ -110,10 +95,10 @@ async def add_tasks(
             responses=schemas.error_responses(400, 403, 404))
 def get_task(
     request: Request, client_id: ClientId, scheduler_id: SchedulerId, task_id: TaskId,
-    who: Reader,
+    who: TasksReader,
 ) -> dict[str, Any]:
     who.own(client_id)
-    task = enqueue.get_task(_engine(request), client_id, task_id)
+    task = enqueue.get_task(deps.engine(request), client_id, task_id)
     if task is None or task["scheduler_id"] != scheduler_id:
         raise ApiError(404, f"task_id: task {task_id} not found in scheduler {scheduler_id}")
     return task
@@ -122,19 +107,20 @@ def get_task(
 @router.get(f"{SCHEDULERS}/{{scheduler_id}}/tasks/", response_model=schemas.TaskPage,
             responses=schemas.error_responses(400, 403, 404))
 def list_tasks(
-    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: Reader,
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: TasksReader,
     status: Annotated[TaskStatus | None, Query()] = None,
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Cursor = None,
+    limit: PageLimit = 100,
 ) -> dict[str, Any]:
     who.own(client_id)
-    engine = _engine(request)
+    engine = deps.engine(request)
     enqueue.get_scheduler(engine, client_id, scheduler_id)  # 404 for an unknown scheduler
     with engine.connect() as conn:
-        rows = tasks_repo.list_tasks(conn, client_id, scheduler_id, status=status,
+        page = tasks_repo.list_tasks(conn, client_id, scheduler_id, status=status,
                                      after_id=int(cursor or 0), limit=limit)
-    next_cursor = str(rows[-1].id) if len(rows) == limit else None
-    return {"tasks": [views.task_object(r._mapping) for r in rows], "next_cursor": next_cursor}
+    next_cursor = str(page[-1].id) if len(page) == limit else None
+    return {"tasks": [views.task_object(rows.as_dict(task)) for task in page],
+            "next_cursor": next_cursor}
 
 
 def _tracking_id(request: Request) -> str | None:

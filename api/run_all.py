@@ -10,9 +10,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import migrate
 from models import settings as settings_module
 from models.settings import Settings
+from models.storage import migrate
 
 DEMO_SCENARIO = Path(__file__).with_name("demo_scenario.json")
 STOP_TIMEOUT_S = 15

@@ -8,26 +8,26 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas_sip import SipAccountIn
+from models.rules import limits
 
 PHONE_PATTERN = r"^\+?[0-9]{3,20}$"
 SEED_TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
-INT32_MAX = 2**31 - 1
 
 
 class CallbackParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     caller_id_name: str | None = None
     caller_id_number: str | None = None
-    extended_a_numbers: list[str] | None = Field(None, max_length=10)
+    extended_a_numbers: list[str] | None = Field(None, max_length=limits.EXTENDED_A_NUMBERS_MAX)
 
 
 class TaskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, max_length=limits.NAME_CHARS_MAX)
     a_number: str = Field(pattern=PHONE_PATTERN)
     b_number: str = Field(pattern=PHONE_PATTERN)
-    extension_id: int | None = Field(None, ge=1, le=INT32_MAX)
-    try_count: int = Field(1, ge=1, le=50)
+    extension_id: int | None = Field(None, ge=1, le=limits.INT32_MAX)
+    try_count: int = Field(1, ge=1, le=limits.TRY_COUNT_MAX)
     try_again_pause: int | str = Field(
         60, description="seconds: a whole number, or a string of ASCII digits"
     )
@@ -84,25 +84,26 @@ NAME_PATTERN = r"\S"  # at least one character that is not white space
 class PacingFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     concurrent_task_limit: int | None = Field(
-        None, ge=1, le=INT32_MAX, description="tries running at once; null: no limit")
-    interval: int = Field(0, ge=0, le=INT32_MAX,
+        None, ge=1, le=limits.INT32_MAX, description="tries running at once; null: no limit")
+    interval: int = Field(0, ge=0, le=limits.INT32_MAX,
                           description="seconds between two dials in this scheduler")
     asr_threshold: float | None = Field(
         None, ge=0, le=100, description="percent; under it the scheduler holds; null: off")
-    asr_window: int = Field(20, ge=1, le=INT32_MAX, description="completed tries measured")
-    asr_min_attempts: int = Field(10, ge=1, le=INT32_MAX,
+    asr_window: int = Field(20, ge=1, le=limits.INT32_MAX, description="completed tries measured")
+    asr_min_attempts: int = Field(10, ge=1, le=limits.INT32_MAX,
                                   description="tries measured before ASR may hold")
-    asr_pause: int = Field(300, ge=0, le=INT32_MAX, description="seconds an ASR hold lasts")
+    asr_pause: int = Field(300, ge=0, le=limits.INT32_MAX, description="seconds an ASR hold lasts")
 
 
 class SchedulerIn(PacingFields):
-    name: str = Field(min_length=1, max_length=200, pattern=NAME_PATTERN)
+    name: str = Field(min_length=1, max_length=limits.NAME_CHARS_MAX, pattern=NAME_PATTERN)
 
 
 class SchedulerPatch(PacingFields):
     # Every field may be left out, but a PATCH must change something.
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
-    name: str = Field("", min_length=1, max_length=200, pattern=NAME_PATTERN)
+    name: str = Field("", min_length=1, max_length=limits.NAME_CHARS_MAX,
+                      pattern=NAME_PATTERN)
 
 
 class SchedulerOut(BaseModel):
@@ -238,11 +239,12 @@ class BatchResult(BaseModel):
 class RescheduleRecordIn(BaseModel):
     operationName: str = Field(pattern="^RescheduleRecord$")
     applicationId: int = Field(ge=0)
-    campaignName: str = Field(min_length=1, max_length=500)
+    campaignName: str = Field(min_length=1, max_length=limits.RECORD_TEXT_CHARS_MAX)
     callbackType: str = Field(pattern="^(Personal|Campaign)$")
-    timestamp: int = Field(ge=0, le=253402300799, description="epoch seconds")
-    devicePath: str = Field(min_length=1, max_length=500)
-    referenceId: str | None = Field(None, min_length=1, max_length=500)
+    timestamp: int = Field(ge=0, le=limits.EPOCH_S_MAX, description="epoch seconds")
+    devicePath: str = Field(min_length=1, max_length=limits.RECORD_TEXT_CHARS_MAX)
+    referenceId: str | None = Field(None, min_length=1,
+                                    max_length=limits.RECORD_TEXT_CHARS_MAX)
 
 
 class RecordResult(BaseModel):

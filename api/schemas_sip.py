@@ -5,13 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.account_input import (
-    MAX_DOMAIN_CHARS,
-    MAX_PASSWORD_CHARS,
-    MAX_TRUNK_CHARS,
-    MAX_USERNAME_CHARS,
-)
-from models.validation import MAX_STORED_INT
+from models.rules import limits
 
 # The username goes into a SIP URI's user part and a quoted digest parameter.
 SIP_USERNAME_PATTERN = r'^[^\s@:;,<>"\\\x00-\x1f\x7f-\x9f]+$'
@@ -21,19 +15,20 @@ SIP_TRUNK_PATTERN = r"^sip:[^@;\s]+(;transport=(udp|tcp))?$"
 
 class SipAccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    extension_id: int = Field(ge=1, le=MAX_STORED_INT,
+    extension_id: int = Field(ge=1, le=limits.INT32_MAX,
                               description="the task field that chooses this account")
-    username: str = Field(min_length=1, max_length=MAX_USERNAME_CHARS,
+    username: str = Field(min_length=1, max_length=limits.SIP_USERNAME_CHARS_MAX,
                           pattern=SIP_USERNAME_PATTERN,
                           description="the digest username and the From user part")
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD_CHARS,
+    password: str = Field(min_length=1, max_length=limits.SIP_PASSWORD_CHARS_MAX,
                           pattern=SIP_PASSWORD_PATTERN,
                           description="write-only: never shown again")
-    domain: str | None = Field(None, max_length=MAX_DOMAIN_CHARS, description=(
+    domain: str | None = Field(None, max_length=limits.SIP_DOMAIN_CHARS_MAX, description=(
         "the From host (a host name or IP address); null: the trunk's host"))
-    trunk: str | None = Field(None, max_length=MAX_TRUNK_CHARS, pattern=SIP_TRUNK_PATTERN,
-                              description=("sip:host[:port][;transport=udp|tcp], port "
-                                           "1..65535; null: the controller's trunk"))
+    trunk: str | None = Field(
+        None, max_length=limits.SIP_TRUNK_CHARS_MAX, pattern=SIP_TRUNK_PATTERN,
+        description=("sip:host[:port][;transport=udp|tcp], port "
+                     f"{limits.PORT_MIN}..{limits.PORT_MAX}; null: the controller's trunk"))
 
 
 class SipAccountOut(BaseModel):

@@ -30,8 +30,9 @@ import sqlalchemy as sa
 
 from api.nudge import Nudger
 from bench import harness
-from models import clock, db
-from models.repository import tasks_repo
+from models import clock
+from models.storage import db
+from models.storage.repository import jobs_repo
 
 TARGET_WITHIN = 0.10
 
@@ -40,8 +41,8 @@ def insert_backlog(engine: sa.Engine, scheduler_id: int, n: int) -> float:
     """``n`` future tasks in one statement, then ANALYZE; returns the seconds it took."""
     started = time.monotonic()
     with engine.begin() as conn:
-        job_id = tasks_repo.insert_job(conn, harness.CLIENT_ID, scheduler_id, n, clock.now(),
-                                       created_by="bench-backlog")
+        job_id = jobs_repo.insert_job(conn, harness.CLIENT_ID, scheduler_id, n, clock.now(),
+                                      created_by="bench-backlog")
         conn.execute(sa.text(
             "INSERT INTO tasks (client_id, scheduler_id, job_id, a_number, b_number, try_count,"
             " try_again_pause, status, attempts_made, next_attempt_at, create_date_utc,"

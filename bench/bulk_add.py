@@ -5,7 +5,7 @@ against PostgreSQL's COPY of the same rows into the same tasks table.
 POST .../tasks/ carries every task (start_time_utc far in the future, so nothing would
 dial; no worker runs). The body is encoded before the clock starts; the time runs until
 the 201 answer (which lists every stored task) has been read. Baseline, same run: the
-same rows (as tasks_repo.insert_tasks would write them) COPYed into the same table under
+same rows (as tasks_repo.store_tasks would write them) COPYed into the same table under
 a fresh job with psycopg's ``cursor.copy``, timed from the COPY to its commit.
 
     python -m bench.bulk_add [--tasks 100000]
@@ -26,11 +26,12 @@ import psycopg
 import sqlalchemy as sa
 
 from api import tokens
+from api.access import Scope
 from bench import harness
-from models import clock, db
-from models.access import Scope
-from models.repository import tasks_repo
-from models.tables import tasks
+from models import clock
+from models.storage import db
+from models.storage.repository import jobs_repo
+from models.storage.tables import tasks
 from tests import support
 
 TARGET_RATIO = 0.25
@@ -82,8 +83,8 @@ def copy_add(url: str, engine: sa.Engine, scheduler_id: int, n: int) -> tuple[fl
     """(seconds, job id) of COPYing ``n`` rows like the API's into a fresh job."""
     now = clock.now()
     with engine.begin() as conn:
-        job_id = tasks_repo.insert_job(conn, harness.CLIENT_ID, scheduler_id, n, now,
-                                       created_by="bench-copy")
+        job_id = jobs_repo.insert_job(conn, harness.CLIENT_ID, scheduler_id, n, now,
+                                      created_by="bench-copy")
     naive_now = now.astimezone(UTC).replace(tzinfo=None)
     start = datetime(2099, 1, 1)
     row = (harness.CLIENT_ID, scheduler_id, job_id, harness.A_NUMBER, harness.B_NUMBER, 1, 60,

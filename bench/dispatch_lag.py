@@ -1,6 +1,6 @@
 """Dispatch lag: p50 and p99 of (try start - due time) at a given rate of due tasks.
 
-Tasks are stored through the repository (task_store.store_tasks) with sub-second start
+Tasks are stored through the repository (tasks_repo.store_tasks) with sub-second start
 times spread evenly at the rate over ``--spread`` seconds, the first ``--lead`` seconds
 from now; zero-length calls that answer, no webhooks. Lag is attempts.dialing_at -
 attempts.due_at of each task's first try. One worker (--concurrency 2) and one beat, whose
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import harness
-from models import db
+from models.storage import db
 
 TARGET_P99_MS = 250.0
 

@@ -30,9 +30,9 @@ import sqlalchemy as sa
 
 from api import enqueue
 from models import clock
-from models.repository import task_store, tasks_repo
-from models.tables import attempts, events, tasks
-from models.validation import NewTask
+from models.shapes.validation import NewTask
+from models.storage.repository import jobs_repo, tasks_repo
+from models.storage.tables import attempts, events, tasks
 from tests import support
 
 T = TypeVar("T")
@@ -294,9 +294,9 @@ def insert_timed(engine: sa.Engine, scheduler_id: int, starts: Sequence[datetime
     now = clock.now()
     new = [NewTask(a_number=A_NUMBER, b_number=B_NUMBER, start_time_utc=s) for s in starts]
     with engine.begin() as conn:
-        job_id = tasks_repo.insert_job(conn, CLIENT_ID, scheduler_id, len(new), now,
-                                       created_by="bench")
-        task_store.store_tasks(conn, CLIENT_ID, scheduler_id, job_id, new, now)
+        job_id = jobs_repo.insert_job(conn, CLIENT_ID, scheduler_id, len(new), now,
+                                      created_by="bench")
+        tasks_repo.store_tasks(conn, CLIENT_ID, scheduler_id, job_id, new, now)
     return job_id
 
 

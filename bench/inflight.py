@@ -27,8 +27,8 @@ import sqlalchemy as sa
 
 from api.nudge import Nudger
 from bench import harness
-from models import db
-from models.tables import attempts
+from models.storage import db
+from models.storage.tables import attempts
 from tests import support
 
 SAMPLE_S = 0.5

@@ -25,8 +25,8 @@ import sqlalchemy as sa
 
 from api.nudge import Nudger
 from bench import harness, inflight
-from models import db
-from models.tables import call_legs, calls
+from models.storage import db
+from models.storage.call_tables import call_legs, calls
 from tests import support
 from tests.sip.sipp import Sipp
 

@@ -26,8 +26,8 @@ import sqlalchemy as sa
 
 from api.nudge import Nudger
 from bench import harness
-from models import db
-from models.tables import tasks
+from models.storage import db
+from models.storage.tables import tasks
 from tests import support
 from tests.sip.sipp import Sipp
 

@@ -28,7 +28,7 @@ from celery import Celery
 
 from api.nudge import Nudger
 from bench import harness, noop_app
-from models import db
+from models.storage import db
 from tests import support
 from tests.sip.sipp import Sipp
 

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default_factory=_embedded_database_url)
     broker_url: str = Field(default_factory=_embedded_broker_url)
-    # kombu's Redis transport redelivers unacked messages after this; place_call is guarded.
+    # kombu's Redis transport redelivers unacked messages after this; place_calls is guarded.
     broker_visibility_timeout_s: int = 3600
 
     dialer: str = "sim"  # sim, or sip (calls placed by `ringback sip` controllers)

@@ -6,19 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.settings import Settings
-
-DISPATCH_TASK = "scheduler.dispatch"
-REAP_TASK = "scheduler.reap"
-POLL_CALLS_TASK = "worker.poll_calls"
-DELIVER_EVENTS_TASK = "worker.deliver_events"
-APPLY_ACTION_TASK = "worker.apply_action"
-SWEEP_ACTIONS_TASK = "worker.sweep_actions"
-PLACE_CALLS_TASK = "worker.place_calls"
-PLACE_CALL_TASK = "worker.place_call"  # one try a message; still accepted, no longer sent
-# Tries per place_calls message.
-PLACE_BATCH_MAX = 25
-CALLS_QUEUE = "ringback.calls"
-TICKS_QUEUE = "ringback.ticks"
+from scheduler import names
 
 
 def schedule(settings: Settings) -> dict[str, Any]:
@@ -29,8 +17,8 @@ def schedule(settings: Settings) -> dict[str, Any]:
     # Dispatch is not here: beat's scheduler runs it in the beat process itself
     # (worker/beat_scheduler.py); scheduler.dispatch remains for the API's nudge.
     return {
-        "poll-calls": every(POLL_CALLS_TASK, settings.poll_calls_interval_s),
-        "reap": every(REAP_TASK, settings.reap_interval_s),
-        "deliver-events": every(DELIVER_EVENTS_TASK, settings.deliver_events_interval_s),
-        "sweep-actions": every(SWEEP_ACTIONS_TASK, settings.reap_interval_s),
+        "poll-calls": every(names.POLL_CALLS_TASK, settings.poll_calls_interval_s),
+        "reap": every(names.REAP_TASK, settings.reap_interval_s),
+        "deliver-events": every(names.DELIVER_EVENTS_TASK, settings.deliver_events_interval_s),
+        "sweep-actions": every(names.SWEEP_ACTIONS_TASK, settings.reap_interval_s),
     }

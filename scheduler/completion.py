@@ -10,23 +10,17 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models import events, job_state, log_context, retry
-from models.events import EventType
-from models.job_state import JobStatus
-from models.outcome import LOST_DESCRIPTION, CallOutcome
-from models.repository import (
-    attempts_repo,
-    calls_repo,
-    common,
-    events_repo,
-    outcomes_repo,
-    tasks_repo,
-)
-from models.task_state import FinishResult, TaskTrigger
+from models import log_context
+from models.rules import job_state, retry
+from models.rules.job_state import JobStatus
+from models.rules.outcome import LOST_DESCRIPTION, CallOutcome
+from models.rules.task_state import FinishResult, TaskTrigger
+from models.shapes import events, rows
+from models.shapes.events import EventType
+from models.shapes.rows import AttemptRow, Ending, TaskRow
+from models.storage.repository import attempts_repo, calls_repo, events_repo, jobs_repo, tasks_repo
 
 log = logging.getLogger(__name__)
-# An attempt id and what the dialer said of its call (None: the try is lost).
-Ending = tuple[int, CallOutcome | None]
 # A try that would be retried while its job is paused or cancelled waits or ends instead.
 HELD_RETRY: dict[JobStatus, TaskTrigger] = {
     JobStatus.PAUSED: TaskTrigger.PAUSE_AFTER_TRY,
@@ -38,22 +32,20 @@ FINAL_EVENTS: dict[TaskTrigger, tuple[EventType, ...]] = {
     TaskTrigger.FAIL: (EventType.AFTER,),
     TaskTrigger.CANCEL_AFTER_TRY: (),
 }
+# The result a task keeps, by the verdict that made it final.
+FINISH_RESULTS: dict[retry.Verdict, FinishResult] = {
+    retry.Verdict.SUCCEED: FinishResult.SUCCESS,
+    retry.Verdict.FAIL: FinishResult.FAILED,
+}
 
 
 @dataclass(frozen=True)
 class _Plan:
-    attempt: common.Row
-    task: common.Row
+    attempt: AttemptRow
+    task: TaskRow
     outcome: CallOutcome | None
     decision: retry.Decision
     trigger: TaskTrigger
-
-
-def complete_attempt(
-    engine: sa.Engine, attempt_id: int, outcome: CallOutcome | None, now: datetime
-) -> bool:
-    """Record one outcome; False if the attempt had already ended."""
-    return bool(complete_attempts(engine, [(attempt_id, outcome)], now))
 
 
 def complete_attempts(engine: sa.Engine, endings: Sequence[Ending], now: datetime) -> set[int]:
@@ -84,20 +76,20 @@ def collect_ended_calls(
     with engine.begin() as conn:
         ended_calls = calls_repo.take_ended(conn, now, limit, attempt_ids)
         record_endings(conn, ended_calls, now)
-        calls_repo.mark_collected(conn, [attempt_id for attempt_id, _ in ended_calls], now)
+        calls_repo.mark_collected(conn, [ending.attempt_id for ending in ended_calls], now)
     return len(ended_calls)
 
 
-def try_in_execution(attempt_no: int, task: common.Row) -> int:
+def try_in_execution(attempt_no: int, task: TaskRow) -> int:
     """The try's number within the job's current execution (a restart starts again at 1)."""
-    return int(attempt_no - task.tries_before_execution)
+    return attempt_no - task.tries_before_execution
 
 
 def _plan(
-    conn: sa.Connection, ended: Sequence[common.Row],
+    conn: sa.Connection, ended: Sequence[AttemptRow],
     outcomes: Mapping[int, CallOutcome | None], now: datetime,
 ) -> list[_Plan]:
-    task_rows = outcomes_repo.load_tasks(conn, [a.task_id for a in ended])
+    task_rows = tasks_repo.load_tasks(conn, [a.task_id for a in ended])
     plans = []
     for attempt in ended:
         task, outcome = task_rows[attempt.task_id], outcomes[attempt.id]
@@ -114,7 +106,7 @@ def _plan(
     retrying = {p.task.job_id for p in plans if p.decision.verdict is retry.Verdict.RETRY}
     if not retrying:
         return plans
-    statuses = outcomes_repo.job_statuses(conn, retrying)
+    statuses = jobs_repo.job_statuses(conn, retrying)
     return [replace(p, trigger=HELD_RETRY.get(JobStatus(statuses[p.task.job_id]), p.trigger))
             if p.task.job_id in retrying and p.decision.verdict is retry.Verdict.RETRY else p
             for p in plans]
@@ -122,21 +114,20 @@ def _plan(
 
 def _change_tasks(
     conn: sa.Connection, plans: Sequence[_Plan], now: datetime
-) -> list[tuple[_Plan, common.Row]]:
+) -> list[tuple[_Plan, TaskRow]]:
     """Each task's guarded change, one statement per trigger; the events of those that
     became final. Returns the plans whose task changed, with the task as it is now."""
     changed = []
     for trigger in sorted({p.trigger for p in plans}):
         group = {p.task.id: p for p in plans if p.trigger is trigger}
-        rows = [{"id": task_id, **_task_fields(p)} for task_id, p in group.items()]
-        for task in outcomes_repo.apply_task_trigger_each(conn, trigger, rows, now):
+        changes = [{"id": task_id, **_task_fields(p)} for task_id, p in group.items()]
+        for task in tasks_repo.apply_task_trigger_each(conn, trigger, changes, now):
             plan = group[task.id]
             log.info("try ended: %s; %s", plan.decision.comment, trigger.value,
-                     extra=log_context.for_call(task._mapping, plan.attempt.id,
-                                                plan.attempt.attempt_no))
+                     extra=log_context.for_call(task, plan.attempt.id, plan.attempt.attempt_no))
             changed.append((plan, task))
     events_repo.insert_events(conn, [
-        events.task_event(kind, task._mapping, plan.attempt.attempt_no, now)
+        events.task_event(kind, rows.as_dict(task), plan.attempt.attempt_no, now)
         for plan, task in changed for kind in FINAL_EVENTS.get(plan.trigger, ())
     ])
     return changed
@@ -150,25 +141,26 @@ def _task_fields(plan: _Plan) -> dict[str, object]:
         uncounted = 0 if decision.spends_try else 1
         return {"next_attempt_at": decision.next_attempt_at,
                 "tries_before_execution": plan.task.tries_before_execution + uncounted}
-    result = FinishResult.SUCCESS if decision.verdict is retry.Verdict.SUCCEED else (
-        FinishResult.FAILED
-    )
     # A task's cdr is empty until the try that ends it: only a connected call has one.
-    return {"finish_result": result.value, "finish_comment": decision.comment,
+    return {"finish_result": FINISH_RESULTS[decision.verdict].value,
+            "finish_comment": decision.comment,
             "next_attempt_at": None, "cdr": outcome.cdr if outcome else None}
 
 
 def _count_finals(
-    conn: sa.Connection, changed: Sequence[tuple[_Plan, common.Row]], now: datetime
+    conn: sa.Connection, changed: Sequence[tuple[_Plan, TaskRow]], now: datetime
 ) -> None:
     """Count the tasks that became final on their jobs; a job whose last task this was
-    ends Completed or Failed (a paused or cancelled one keeps its status: the guard)."""
+    ends Completed or Failed (a paused or cancelled one keeps its status: the guard). Jobs
+    are counted in id order, so two finishers never deadlock."""
     finals: dict[int, tuple[int, int]] = {}
     for plan, task in changed:
         if plan.trigger in FINAL_EVENTS:
             final, failed = finals.get(task.job_id, (0, 0))
             finals[task.job_id] = (final + 1, failed + (plan.trigger is TaskTrigger.FAIL))
-    for counts in outcomes_repo.count_final_tasks(conn, finals, now):
+    counted = [jobs_repo.adjust_counts(conn, job_id, *finals[job_id], now)
+               for job_id in sorted(finals)]
+    for counts in counted:
         if counts.tasks_final >= counts.tasks_total:
             trigger = job_state.finish_trigger(counts.tasks_failed)
-            tasks_repo.apply_job_trigger(conn, [counts.id], trigger, now)
+            jobs_repo.change_status(conn, [counts.id], trigger, now)

@@ -8,15 +8,33 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models import pacing
-from models.job_state import JobTrigger
-from models.repository import access_repo, attempts_repo, common, tasks_repo
-from models.task_state import TaskTrigger
+from models.rules import pacing
+from models.rules.job_state import JobTrigger
+from models.rules.task_state import TaskTrigger
+from models.settings import Settings
+from models.shapes.rows import SchedulerRow
+from models.storage.repository import attempts_repo, jobs_repo, schedulers_repo, tasks_repo
 
 SendAttempts = Callable[[Sequence[int]], None]
 Clock = Callable[[], datetime]
 # Rounds per scheduler per dispatch run, so one busy scheduler cannot starve the others.
 MAX_ROUNDS_PER_SCHEDULER = 10
+
+
+@dataclass(frozen=True)
+class DispatchLimits:
+    """How much dispatch may claim: the same for every round of a process, so built from its
+    settings once (``from_settings``) and passed down."""
+
+    batch_max: int  # tries claimed per scheduler per round, in one transaction
+    # Per scheduler: claimed tries whose message no worker has taken yet (see pacing);
+    # pacing's own default for callers that set only the batch (tests).
+    max_pending_claims: int = pacing.PacingSettings.max_pending_claims
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DispatchLimits:
+        return cls(batch_max=settings.dispatch_batch_max,
+                   max_pending_claims=settings.max_pending_claims)
 
 
 @dataclass(frozen=True)
@@ -27,27 +45,22 @@ class RoundReport:
     more_due: bool
 
 
-def dispatch(
-    engine: sa.Engine, clock: Clock, send: SendAttempts, batch_max: int,
-    max_pending_claims: int = pacing.PacingSettings.max_pending_claims,
-) -> int:
+def dispatch(engine: sa.Engine, clock: Clock, send: SendAttempts, limits: DispatchLimits) -> int:
     """Start every due try that may start now; returns how many were started."""
-    return dispatch_round(engine, clock, send, batch_max, max_pending_claims).started
+    return dispatch_round(engine, clock, send, limits).started
 
 
 def dispatch_round(
-    engine: sa.Engine, clock: Clock, send: SendAttempts, batch_max: int,
-    max_pending_claims: int = pacing.PacingSettings.max_pending_claims,
+    engine: sa.Engine, clock: Clock, send: SendAttempts, limits: DispatchLimits
 ) -> RoundReport:
     with engine.connect() as conn:
         scheduler_ids = tasks_repo.schedulers_with_due_tasks(conn, clock())
     started, more_due = 0, False
     for scheduler_id in scheduler_ids:
         for _ in range(MAX_ROUNDS_PER_SCHEDULER):
-            claimed = _dispatch_scheduler(engine, scheduler_id, clock, send, batch_max,
-                                          max_pending_claims)
+            claimed = _dispatch_scheduler(engine, scheduler_id, clock, send, limits)
             started += claimed.started
-            if claimed.started < batch_max:
+            if claimed.started < limits.batch_max:
                 break
         more_due = more_due or claimed.more_due
     return RoundReport(started, more_due)
@@ -59,11 +72,9 @@ def next_due_at(engine: sa.Engine, now: datetime) -> datetime | None:
         return tasks_repo.next_due_after(conn, now)
 
 
-def pacing_settings(
-    scheduler: common.Row, max_pending_claims: int = pacing.PacingSettings.max_pending_claims
-) -> pacing.PacingSettings:
+def pacing_settings(scheduler: SchedulerRow, limits: DispatchLimits) -> pacing.PacingSettings:
     return pacing.PacingSettings(
-        max_pending_claims=max_pending_claims,
+        max_pending_claims=limits.max_pending_claims,
         concurrent_task_limit=scheduler.concurrent_task_limit,
         interval_s=scheduler.interval_s,
         asr_threshold_pct=scheduler.asr_threshold,
@@ -74,24 +85,23 @@ def pacing_settings(
 
 
 def dispatch_scheduler(
-    engine: sa.Engine, scheduler_id: int, clock: Clock, send: SendAttempts, batch_max: int,
-    max_pending_claims: int = pacing.PacingSettings.max_pending_claims,
+    engine: sa.Engine, scheduler_id: int, clock: Clock, send: SendAttempts,
+    limits: DispatchLimits,
 ) -> int:
     """Start the scheduler's due tries that may start now; returns how many."""
-    return _dispatch_scheduler(engine, scheduler_id, clock, send, batch_max,
-                               max_pending_claims).started
+    return _dispatch_scheduler(engine, scheduler_id, clock, send, limits).started
 
 
 def _dispatch_scheduler(
-    engine: sa.Engine, scheduler_id: int, clock: Clock, send: SendAttempts, batch_max: int,
-    max_pending_claims: int,
+    engine: sa.Engine, scheduler_id: int, clock: Clock, send: SendAttempts,
+    limits: DispatchLimits,
 ) -> RoundReport:
     with engine.begin() as conn:
-        scheduler = access_repo.lock_scheduler(conn, scheduler_id)
+        scheduler = schedulers_repo.lock_scheduler(conn, scheduler_id)
         if scheduler is None:
             # Another dispatcher is pacing this scheduler right now.
             return RoundReport(0, more_due=False)
-        settings = pacing_settings(scheduler, max_pending_claims)
+        settings = pacing_settings(scheduler, limits)
         history = attempts_repo.pacing_history(
             conn, scheduler_id, scheduler.asr_measure_from,
             settings.asr_window if settings.asr_threshold_pct is not None else None,
@@ -102,11 +112,11 @@ def _dispatch_scheduler(
         decision = (pacing.Decision(0, TaskTrigger.PAUSE) if scheduler.paused_at is not None
                     else pacing.decide(settings, history, now))
         if decision.new_asr_hold_until is not None:
-            access_repo.start_asr_hold(conn, scheduler_id, decision.new_asr_hold_until)
-        limit = min(batch_max, decision.slots)
+            schedulers_repo.start_asr_hold(conn, scheduler_id, decision.new_asr_hold_until)
+        limit = min(limits.batch_max, decision.slots)
         claimed = tasks_repo.claim_due_tasks(conn, scheduler_id, now, limit) if limit else []
         attempt_ids = attempts_repo.insert_attempts(conn, scheduler_id, claimed, now)
-        tasks_repo.apply_job_trigger(conn, {c.job_id for c in claimed}, JobTrigger.START, now)
+        jobs_repo.change_status(conn, {c.job_id for c in claimed}, JobTrigger.START, now)
         if decision.hold is not None and len(claimed) >= decision.slots:
             tasks_repo.hold_due_tasks(conn, scheduler_id, now, decision.hold)
     # Sent after commit: a lost message leaves a `claimed` attempt the reaper sends again.

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from models import dispatch_timing
+from models.rules import dispatch_timing
 from scheduler import dispatch
-from scheduler.dispatch import Clock, SendAttempts
+from scheduler.dispatch import Clock, DispatchLimits, SendAttempts
 
 log = logging.getLogger(__name__)
 # Failed rounds in a row wait twice as long each time, up to this.
@@ -20,14 +20,13 @@ FAILED_WAIT_MAX_S = 5.0
 
 class Dispatcher:
     def __init__(
-        self, engine: sa.Engine, clock: Clock, send: SendAttempts, *, batch_max: int,
-        max_pending_claims: int, longest_wait_s: float,
+        self, engine: sa.Engine, clock: Clock, send: SendAttempts, limits: DispatchLimits, *,
+        longest_wait_s: float,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.send = send
-        self.batch_max = batch_max
-        self.max_pending_claims = max_pending_claims
+        self.limits = limits
         self.longest_wait_s = longest_wait_s
         self.next_round_at: datetime | None = None  # None: at once
         self.fruitless_rechecks = 0
@@ -58,8 +57,7 @@ class Dispatcher:
             self._send(unsent)
         began = self.clock()
         try:
-            report = dispatch.dispatch_round(self.engine, self.clock, self._send,
-                                             self.batch_max, self.max_pending_claims)
+            report = dispatch.dispatch_round(self.engine, self.clock, self._send, self.limits)
             # Due after the round began, not after it ended: a task falling due while the
             # round ran is the next round's, at once, not one longest wait later.
             next_due = dispatch.next_due_at(self.engine, began)

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from models.outcome import NOT_PLACED
-from models.repository import attempts_repo, calls_repo
+from models.rules.outcome import NOT_PLACED
+from models.shapes.rows import Ending
+from models.storage.repository import attempts_repo, calls_repo
 from scheduler import completion
 from scheduler.dispatch import SendAttempts
 
@@ -42,12 +43,13 @@ def reap(
         # The fence: a call abandoned here can no longer be placed by a late worker.
         abandoned = calls_repo.abandon_queued(
             conn, now - timedelta(seconds=unplaced_after_s), REAP_BATCH_MAX)
-        not_placed = completion.record_endings(conn, [(a, NOT_PLACED) for a in abandoned], now)
+        not_placed = completion.record_endings(
+            conn, [Ending(a, NOT_PLACED) for a in abandoned], now)
     # Outcomes that came in meanwhile are taken first: only a call still going is lost.
     completion.collect_ended_calls(engine, now, REAP_BATCH_MAX)
     with engine.begin() as conn:
         overdue = attempts_repo.dialing_since(
             conn, now - timedelta(seconds=dialing_timeout_s), REAP_BATCH_MAX)
         calls_repo.lose(conn, overdue)
-        lost = completion.record_endings(conn, [(a, None) for a in overdue], now)
+        lost = completion.record_endings(conn, [Ending(a, None) for a in overdue], now)
     return ReapReport(resent=len(resend_ids), not_placed=len(not_placed), lost=len(lost))

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.repository.sip_repo import ClaimedCall
+from models.shapes.rows import ClaimedCall
 from sip.callflow import CallFlow
 from sip.codec import Request
 from sip.dialog import Dialog
@@ -22,6 +22,15 @@ def leg_call_id(attempt_id: int, leg_key: str, number: str) -> str:
     for the same try would carry the same Call-ID, so the peer's trace shows it, and the
     call_legs row's UNIQUE constraint refuses to write it at all."""
     return f"rb{attempt_id}-{leg_key}-{number.lstrip('+')}@{CALL_ID_DOMAIN}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a call may ring and talk."""
+
+    a_ring_timeout_s: float
+    b_ring_timeout_s: float
+    max_call_s: float
 
 
 @dataclass

@@ -7,6 +7,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, replace
 
+from models.rules import limits
 from sip.grammar import (
     Params,
     ParseError,
@@ -20,7 +21,6 @@ from sip.grammar import (
     replace_param,
 )
 
-MAX_PORT = 65535
 _HOSTNAME_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_.])?")
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _FORBIDDEN_IN_URI = frozenset(' \t"<>\\')
@@ -131,7 +131,8 @@ def parse_host_port(text: str) -> tuple[str, int | None]:
 
 
 def _port(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or len(text) > 5 or int(text) > MAX_PORT:
+    if (not text.isascii() or not text.isdigit() or len(text) > limits.PORT_DIGITS
+            or int(text) > limits.PORT_MAX):
         raise ParseError(f"bad port {text[:10]!r}")
     return int(text)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from models.outcome import CallOutcome, Leg, LegResult
+from models.rules.outcome import CallOutcome, Leg, LegResult
 from sip import sdp
 from sip.legs import (
     COMPLETED_ELSEWHERE,

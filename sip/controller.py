@@ -6,26 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from models import clock
-from models.outcome import CallOutcome, Leg, LegResult
-from models.repository import sip_repo
-from models.repository.sip_repo import ClaimedCall
+from models.rules.outcome import CallOutcome, Leg, LegResult
+from models.shapes.rows import ClaimedCall
+from models.storage.repository import calls_repo
+from sip import challenge, peer
 from sip import legs as cmd
-from sip import peer
-from sip.active import ActiveCall, CallRequest, Context, LegRuntime, leg_call_id, token
+from sip.active import ActiveCall, CallRequest, Context, LegRuntime, Limits, leg_call_id, token
 from sip.builders import build_cancel
 from sip.callflow import CallFlow
 from sip.codec import Request, Response, serialize
 from sip.dialog import Dialog, DialogError, DialogKey, request_dialog_key
-from sip.digest import DigestError
 from sip.endpoint import Endpoint
-from sip.requests import Account, build_invite, with_credentials
+from sip.requests import Account, build_invite
 from sip.store import Store
 from sip.strays import Strays
 from sip.via import new_branch
@@ -34,13 +30,6 @@ log = logging.getLogger(__name__)
 SDP = peer.SDP
 # A finished call's dialogs are kept this long, to ACK a 2xx retransmitted after its end.
 LINGER_S = 32.0
-
-
-@dataclass(frozen=True)
-class Limits:
-    a_ring_timeout_s: float
-    b_ring_timeout_s: float
-    max_call_s: float
 
 
 class Controller:
@@ -127,7 +116,7 @@ class Controller:
                                command: cmd.Invite) -> None:
         text = serialize(leg.invite).decode("utf-8", "replace")
         try:
-            leg.row_id = await self.store.insert_leg(sip_repo.NewLeg(
+            leg.row_id = await self.store.insert_leg(calls_repo.NewLeg(
                 call.claimed.id, command.leg[0], int(command.leg[1:] or 0), command.number,
                 leg.sip_call_id, text, clock.now()))
         except Exception:
@@ -182,7 +171,7 @@ class Controller:
         for leg in call.flow.legs:
             runtime = call.legs.get(leg.key)
             if runtime is not None and runtime.row_id is not None:
-                self.store.change_leg(runtime.row_id, **_leg_fields(leg, wall, self.now))
+                self.store.change_leg(runtime.row_id, **cmd.ended_fields(leg, wall, self.now))
         self.store.end_call(call.claimed.id, outcome.to_json(), wall)
         self.calls.pop(call.claimed.id, None)
         asyncio.get_running_loop().call_later(LINGER_S, self._forget, call)
@@ -246,7 +235,7 @@ class Controller:
             self.execute(call, flow.on_provisional(leg.key, now, ringing=ringing))
         elif response.status < 300:
             self._answered(call, leg, response)
-        elif response.status in (401, 407) and self._answer_challenge(call, leg, response):
+        elif response.status in (401, 407) and challenge.answer(self, call, leg, response):
             return
         else:
             self._leg_final(call, leg.key, response.status, response.reason)
@@ -262,28 +251,6 @@ class Controller:
         self.dialogs[dialog.key] = (call, leg.key)
         self.update(leg, answered_at=clock.now(), dialog=dialog.to_dict())
         self.execute(call, call.flow.on_answer(leg.key, response.body, self.now))
-
-    def _answer_challenge(self, call: ActiveCall, leg: LegRuntime, challenge: Response) -> bool:
-        """Send the INVITE again with credentials, once per kind of challenge; False when
-        there are none to give (the challenge is then the leg's final answer)."""
-        account = call.account
-        if challenge.status in leg.answered_challenges or not account.username:
-            return False
-        try:
-            invite = with_credentials(leg.invite, challenge, username=account.username,
-                                      password=account.password or "",
-                                      branch=new_branch(token()), cnonce=secrets.token_hex(8))
-        except DigestError as error:
-            log.warning("cannot answer the challenge for %s: %s", leg.sip_call_id, error)
-            return False
-        leg.invite = invite
-        leg.answered_challenges.add(challenge.status)
-        text = serialize(invite).decode("utf-8", "replace")
-        if leg.row_id is not None:
-            row_id = leg.row_id
-            self.store.write_later(lambda conn: sip_repo.rewrite_invite(conn, row_id, text))
-        self._endpoint().request(invite, account.trunk.hop, Context(call, leg.key, "invite"))
-        return True
 
     def _reinvite_response(self, call: ActiveCall, leg: LegRuntime, response: Response) -> None:
         flow = call.flow
@@ -320,11 +287,3 @@ class Controller:
     def update(self, leg: LegRuntime, **fields: Any) -> None:
         if leg.row_id is not None:
             self.store.change_leg(leg.row_id, **fields)
-
-
-def _leg_fields(leg: cmd.CallLeg, wall: datetime, now: float) -> dict[str, Any]:
-    """What a leg's row says once its call is over (its end in wall-clock time)."""
-    ended = now if leg.ended_at is None else leg.ended_at
-    return {"status_code": leg.code, "reason": leg.reason, "hangup_by": leg.hangup_by,
-            "ended_at": wall - timedelta(seconds=now - ended)}
-

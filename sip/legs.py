@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from models.outcome import CallOutcome, Leg, LegResult
+from models.rules.outcome import CallOutcome, Leg, LegResult
 from sip import results
 
 # RFC 3326: why the losing A numbers are CANCELled once one of them answered.
@@ -98,3 +100,10 @@ class Finish:
 
 
 Command = Invite | Cancel | Ack | ReInvite | Bye | Finish
+
+
+def ended_fields(leg: CallLeg, wall: datetime, now: float) -> dict[str, Any]:
+    """What a leg's row says once its call is over (its end in wall-clock time)."""
+    ended = now if leg.ended_at is None else leg.ended_at
+    return {"status_code": leg.code, "reason": leg.reason, "hangup_by": leg.hangup_by,
+            "ended_at": wall - timedelta(seconds=now - ended)}

@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from models import clock
-from models.outcome import CallOutcome
-from models.repository import sip_repo
-from models.repository.common import Row
-from models.repository.sip_repo import ClaimedCall
+from models.rules.outcome import CallOutcome
+from models.shapes.rows import ClaimedCall, LegRow
+from models.storage.repository import calls_repo
 from sip.active import token
 from sip.codec import Request
 from sip.controller import Controller
@@ -29,19 +28,14 @@ log = logging.getLogger(__name__)
 TAKE_OVER_BATCH_MAX = 500
 
 
-def claimed(row: Row) -> ClaimedCall:
-    return ClaimedCall(int(row.id), int(row.attempt_id), str(row.uuid), int(row.client_id),
-                       dict(row.request))
-
-
 def end_call_from_saved_state(controller: Controller, call: ClaimedCall,
-                              legs: Sequence[Row], now: datetime) -> dict[str, Any] | None:
+                              legs: Sequence[LegRow], now: datetime) -> dict[str, Any] | None:
     """End what the dead controller left of ``call``; the outcome to record (None: lost)."""
     for leg in legs:
         if leg.ended_at is not None or leg.status_code is not None:
             continue
         if leg.dialog is not None:
-            _bye(controller, leg)
+            _bye(controller, leg.sip_call_id, leg.dialog)
         else:
             invite = _saved_invite(leg)
             if invite is not None:
@@ -56,46 +50,46 @@ def end_call_from_saved_state(controller: Controller, call: ClaimedCall,
     return None
 
 
-def _bye(controller: Controller, leg: Row) -> None:
+def _bye(controller: Controller, sip_call_id: str, saved: dict[str, Any]) -> None:
     try:
-        dialog = Dialog.from_dict(leg.dialog)
+        dialog = Dialog.from_dict(saved)
         request = dialog.request("BYE", branch=new_branch(token()))
     except (DialogError, ParseError, ValueError) as error:
-        log.warning("the saved dialog of %s cannot be ended: %s", leg.sip_call_id, error)
+        log.warning("the saved dialog of %s cannot be ended: %s", sip_call_id, error)
         return
     assert controller.endpoint is not None
     controller.endpoint.request(request, dialog.next_hop(), StrayContext())
 
 
-def _saved_invite(leg: Row) -> Request | None:
+def _saved_invite(leg: LegRow) -> Request | None:
     try:
-        invite = parse(str(leg.invite).encode())
+        invite = parse(leg.invite.encode())
     except ParseError:
         return None
     return invite if isinstance(invite, Request) else None
 
 
-def ended_rows(legs: Sequence[Row], now: datetime) -> list[dict[str, Any]]:
+def ended_rows(legs: Sequence[LegRow], now: datetime) -> list[dict[str, Any]]:
     """The legs the take-over ended: by us, now."""
     return [{"id": leg.id, "ended_at": now, "hangup_by": "ringback"} for leg in legs
             if leg.ended_at is None and leg.status_code is None]
 
 
-def split_unsent(rows: Sequence[Row], legs: Sequence[Row]
-                 ) -> tuple[list[ClaimedCall], list[tuple[ClaimedCall, list[Row]]]]:
+def split_unsent(calls: Sequence[ClaimedCall], legs: Sequence[LegRow]
+                 ) -> tuple[list[ClaimedCall], list[tuple[ClaimedCall, list[LegRow]]]]:
     """(calls that sent nothing, calls that sent INVITEs with their legs)."""
-    by_call: dict[int, list[Row]] = {}
+    by_call: dict[int, list[LegRow]] = {}
     for leg in legs:
-        by_call.setdefault(int(leg.call_id), []).append(leg)
-    unsent = [claimed(r) for r in rows if int(r.id) not in by_call]
-    sent = [(claimed(r), by_call[int(r.id)]) for r in rows if int(r.id) in by_call]
+        by_call.setdefault(leg.call_id, []).append(leg)
+    unsent = [call for call in calls if call.id not in by_call]
+    sent = [(call, by_call[call.id]) for call in calls if call.id in by_call]
     return unsent, sent
 
 
 def record_endings(conn: Any, controller: str,
                    endings: Sequence[tuple[int, dict[str, Any] | None]],
                    leg_rows: Sequence[dict[str, Any]]) -> None:
-    sip_repo.update_legs(conn, controller, leg_rows)
+    calls_repo.update_legs(conn, controller, leg_rows)
     now = clock.now()
-    sip_repo.end_calls(conn, controller,
-                       [(call_id, outcome, now) for call_id, outcome in endings])
+    calls_repo.end_calls(conn, controller, [calls_repo.CallEnd(call_id, outcome, now)
+                                            for call_id, outcome in endings])

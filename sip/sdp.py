@@ -6,9 +6,11 @@ import functools
 import re
 from dataclasses import dataclass
 
+from models.rules import limits
+
 BLACK_HOLE_PORT = 9  # the discard port: media sent to it goes nowhere
 _LINE_RE = re.compile(r"([a-z])=(.*)")
-_MEDIA_RE = re.compile(r"(\S+) ([0-9]{1,5})(?:/[0-9]+)? (\S+)((?: \S+)+)")
+_MEDIA_RE = re.compile(rf"(\S+) ([0-9]{{1,{limits.PORT_DIGITS}}})(?:/[0-9]+)? (\S+)((?: \S+)+)")
 _RTPMAP_RE = re.compile(r"rtpmap:(\S+) \S.*")
 
 
@@ -72,7 +74,7 @@ def media_sections(sdp: bytes) -> list[MediaSection]:
 
 def _media_line(value: str) -> tuple[str, int, str, tuple[str, ...]]:
     match = _MEDIA_RE.fullmatch(value)
-    if match is None or int(match[2]) > 65535:
+    if match is None or int(match[2]) > limits.PORT_MAX:
         raise SdpError(f"bad m= line {value[:40]!r}")
     return match[1], int(match[2]), match[3], tuple(match[4].split())
 

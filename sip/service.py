@@ -11,24 +11,23 @@ import contextlib
 import functools
 import logging
 import signal
-import socket
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from models import clock, db, json_logs
-from models.repository import accounts_repo, sip_repo
-from models.repository.common import Row
-from models.repository.sip_repo import ClaimedCall
+from models import clock, json_logs
 from models.settings import Settings
-from sip import letgo, recovery
-from sip.active import CallRequest
+from models.shapes.rows import ClaimedCall
+from models.storage import db
+from models.storage.repository import calls_repo, controllers_repo, sip_accounts_repo
+from sip import addresses, letgo, recovery
+from sip.active import CallRequest, Limits
 from sip.codec import Message
-from sip.controller import Controller, Limits
+from sip.controller import Controller
 from sip.endpoint import Endpoint
 from sip.grammar import ParseError
 from sip.lease import Lease
-from sip.requests import Account, Trunk
+from sip.requests import Trunk
 from sip.store import Store
 from sip.transaction_base import Timers
 from sip.transport import Address, Transport
@@ -43,35 +42,13 @@ LAG_PROBE_S = 0.05
 LAG_WARN_S = 0.2
 
 
-def controller_id(settings: Settings) -> str:
-    return settings.sip_controller_id or f"{socket.gethostname()}/{settings.sip_listen}"
-
-
-def listen_address(settings: Settings) -> tuple[str, int]:
-    host, _, port = settings.sip_listen.rpartition(":")
-    return host.strip("[]") or "0.0.0.0", int(port)
-
-
-def advertised(settings: Settings, bound: tuple[str, int], trunk: Trunk) -> tuple[str, int]:
-    """The address peers reach us at: set, or bound, or (bound to every address) the one
-    this host uses towards the trunk."""
-    if settings.sip_advertise:
-        host, _, port = settings.sip_advertise.rpartition(":")
-        return host.strip("[]"), int(port)
-    if bound[0] not in ("0.0.0.0", "::"):
-        return bound
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.connect((trunk.host, trunk.port))
-        return str(probe.getsockname()[0]), bound[1]
-
-
 class Service:
     def __init__(self, settings: Settings) -> None:
         if not settings.sip_trunk:
             raise ValueError("RINGBACK_SIP_TRUNK: the SIP URI of the trunk is required")
         self.settings = settings
         self.trunk = Trunk.parse(settings.sip_trunk)
-        self.me = controller_id(settings)
+        self.me = addresses.controller_id(settings)
         self.engine = db.create_engine(settings.database_url, pool_size=4)
         self.store = Store(self.engine, self.me)
         self.transport = Transport(self._receive)
@@ -97,8 +74,9 @@ class Service:
 
     async def run(self) -> None:
         self.main_task = asyncio.current_task()
-        await self.transport.start(*listen_address(self.settings))
-        self.controller.via = advertised(self.settings, self.transport.address, self.trunk)
+        await self.transport.start(*addresses.listen_address(self.settings))
+        self.controller.via = addresses.advertised(self.settings, self.transport.address,
+                                                   self.trunk)
         log.info("SIP controller %s listening on %s:%s (udp and tcp), trunk %s", self.me,
                  *self.transport.address, self.settings.sip_trunk)
         tasks = [asyncio.create_task(c) for c in (
@@ -158,7 +136,7 @@ class Service:
             return len(batch)
 
     def _claim(self, conn: sa.Connection, limit: int) -> list[ClaimedCall]:
-        return sip_repo.claim_queued(conn, self.me, clock.now(), limit)
+        return calls_repo.claim_queued(conn, self.me, clock.now(), limit)
 
     async def _start(self, batch: list[ClaimedCall], let_go_before: int) -> None:
         if not batch:
@@ -166,27 +144,20 @@ class Service:
         requests = {c.id: CallRequest.from_json(c.request) for c in batch}
         wanted = {(c.client_id, ext) for c in batch
                   if (ext := requests[c.id].extension_id) is not None}
-        accounts = await self.store.read(lambda conn: accounts_repo.find_for_calls(conn, wanted))
+        accounts = await self.store.read(
+            lambda conn: sip_accounts_repo.find_for_calls(conn, wanted))
         if self.let_go_count != let_go_before:
             return  # the lease lapsed meanwhile: they stay ours, taken over once back
         for call in batch:
             extension = requests[call.id].extension_id
             if extension is None:
-                self.controller.start_call(call, self._default_account())
+                self.controller.start_call(
+                    call, addresses.default_account(self.settings, self.trunk))
             elif (row := accounts.get((call.client_id, extension))) is not None:
-                self.controller.start_call(call, self._account(row))
+                self.controller.start_call(
+                    call, addresses.account(row, self.settings, self.trunk))
             else:
                 self.controller.fail_unplaced(call, f"no SIP account for extension {extension}")
-
-    def _default_account(self) -> Account:
-        settings = self.settings
-        return Account(settings.sip_username, settings.sip_password,
-                       settings.sip_domain or self.trunk.host, self.trunk)
-
-    def _account(self, row: sa.Row[tuple[object, ...]]) -> Account:
-        trunk = Trunk.parse(str(row.trunk)) if row.trunk else self.trunk
-        domain = str(row.domain) if row.domain else self.settings.sip_domain or trunk.host
-        return Account(str(row.username), str(row.password), domain, trunk)
 
     async def _listen(self) -> None:
         """Wake the claimer on each NOTIFY (PostgreSQL); reconnect when the link drops."""
@@ -196,7 +167,7 @@ class Service:
             hide_password=False)
         while True:
             try:
-                async for _ in sip_repo.notifications(url):
+                async for _ in controllers_repo.notifications(url):
                     self.wake.set()
             except Exception as error:
                 log.warning("listening for new calls failed (%s); polling meanwhile", error)
@@ -229,9 +200,9 @@ class Service:
         """Say this controller is alive; the controllers silent too long."""
         host, port = self.transport.address
         now = clock.now()
-        sip_repo.heartbeat(conn, self.me, f"{host}:{port}", now)
+        controllers_repo.heartbeat(conn, self.me, f"{host}:{port}", now)
         timeout = timedelta(seconds=self.settings.sip_controller_timeout_s)
-        return sip_repo.silent_controllers(conn, now - timeout)
+        return controllers_repo.silent_controllers(conn, now - timeout)
 
     def _arm_lease(self) -> None:
         assert self.lease.until is not None
@@ -258,27 +229,28 @@ class Service:
         while holders:
             async with self._starting:
                 let_go_before = self.let_go_count
-                rows = await self.store.write(functools.partial(
-                    sip_repo.take_over, holders=holders, controller=self.me,
+                taken = await self.store.write(functools.partial(
+                    calls_repo.take_over, holders=holders, controller=self.me,
                     limit=recovery.TAKE_OVER_BATCH_MAX, after_id=after_id))
-                if not rows:
+                if not taken:
                     break
-                after_id = max(int(r.id) for r in rows)
+                after_id = max(call.id for call in taken)
                 await self._end_or_place(
-                    [r for r in rows if int(r.id) not in self.controller.calls], holders,
+                    [call for call in taken if call.id not in self.controller.calls], holders,
                     let_go_before)
                 if self.let_go_count != let_go_before:
                     return False
-            if len(rows) < recovery.TAKE_OVER_BATCH_MAX:
+            if len(taken) < recovery.TAKE_OVER_BATCH_MAX:
                 break
         return True
 
-    async def _end_or_place(self, rows: list[Row], holders: list[str],
+    async def _end_or_place(self, taken: list[ClaimedCall], holders: list[str],
                             let_go_before: int) -> None:
-        legs = await self.store.read(lambda conn: sip_repo.legs_of(conn, [r.id for r in rows]))
-        unsent, sent = recovery.split_unsent(rows, legs)
-        if rows:
-            log.info("took over %d calls of %s: %d to place, %d to end", len(rows),
+        legs = await self.store.read(
+            lambda conn: calls_repo.legs_of(conn, [call.id for call in taken]))
+        unsent, sent = recovery.split_unsent(taken, legs)
+        if taken:
+            log.info("took over %d calls of %s: %d to place, %d to end", len(taken),
                      ", ".join(holders), len(unsent), len(sent))
         await self._start(unsent, let_go_before)
         if self.let_go_count != let_go_before:

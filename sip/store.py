@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from models.repository import sip_repo
+from models.storage.repository import calls_repo
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,10 +30,10 @@ RETRY_S = 1.0
 
 @dataclass
 class _Batch:
-    legs: list[tuple[sip_repo.NewLeg, asyncio.Future[int | None]]] = field(
+    legs: list[tuple[calls_repo.NewLeg, asyncio.Future[int | None]]] = field(
         default_factory=list)
     leg_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
-    endings: list[tuple[int, dict[str, Any] | None, datetime]] = field(default_factory=list)
+    endings: list[calls_repo.CallEnd] = field(default_factory=list)
     works: list[tuple[Work, asyncio.Future[Any] | None]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -65,7 +65,7 @@ class Store:
         self._pending.works.append((work, None))
         self._wake.set()
 
-    async def insert_leg(self, leg: sip_repo.NewLeg) -> int | None:
+    async def insert_leg(self, leg: calls_repo.NewLeg) -> int | None:
         """The leg's row id once committed; None when it must not be sent (its Call-ID was
         written before, or its call is no longer held here)."""
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
@@ -79,7 +79,7 @@ class Store:
         self._wake.set()
 
     def end_call(self, call_id: int, outcome: dict[str, Any] | None, at: datetime) -> None:
-        self._pending.endings.append((call_id, outcome, at))
+        self._pending.endings.append(calls_repo.CallEnd(call_id, outcome, at))
         self._wake.set()
 
     async def run(self) -> None:
@@ -128,11 +128,12 @@ class Store:
 
     def _write(self, batch: _Batch) -> tuple[dict[str, int], list[Any]]:
         with self.engine.begin() as conn:
-            written = sip_repo.insert_legs(conn, self.controller, [leg for leg, _ in batch.legs])
+            written = calls_repo.insert_legs(conn, self.controller,
+                                             [leg for leg, _ in batch.legs])
             results = [work(conn) for work, _ in batch.works]
-            sip_repo.update_legs(conn, self.controller, [
+            calls_repo.update_legs(conn, self.controller, [
                 {"id": row_id, **fields} for row_id, fields in batch.leg_changes.items()])
-            sip_repo.end_calls(conn, self.controller, batch.endings)
+            calls_repo.end_calls(conn, self.controller, batch.endings)
         return written, results
 
     def _in_transaction(self, work: Callable[[sa.Connection], T]) -> T:

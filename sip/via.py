@@ -6,6 +6,7 @@ import functools
 import re
 from dataclasses import dataclass, replace
 
+from models.rules import limits
 from sip.address import format_host, parse_host_port
 from sip.grammar import (
     Params,
@@ -19,11 +20,11 @@ from sip.grammar import (
 )
 
 BRANCH_MAGIC_COOKIE = "z9hG4bK"
-MAX_CSEQ = 2**31 - 1
+MAX_CSEQ = limits.INT32_MAX  # RFC 3261 8.1.1.5: less than 2**31
 DEFAULT_SIP_PORT = 5060
 DEFAULT_SIPS_PORT = 5061
 _SENT_PROTOCOL_RE = re.compile(r"\s*([^\s/]+)\s*/\s*([^\s/]+)\s*/\s*([^\s/;]+)\s*(.*)", re.DOTALL)
-_CSEQ_RE = re.compile(r"\s*([0-9]{1,10})\s+(\S+)\s*")
+_CSEQ_RE = re.compile(rf"\s*([0-9]{{1,{limits.INT32_DIGITS}}})\s+(\S+)\s*")
 # The same header values come back in every message of a dialog: each is parsed once
 # (the values are immutable; a flood of distinct ones only cycles the cache).
 PARSED_KEPT = 8192

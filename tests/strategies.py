@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from models.validation import CALLBACK_PARAM_FIELDS, TASK_FIELDS
+from models.shapes.validation import CALLBACK_PARAM_FIELDS, TASK_FIELDS
 
 # Every code point, surrogates included (hypothesis leaves category Cs out by default).
 ANY_CHAR = st.characters(codec=None, exclude_categories=())

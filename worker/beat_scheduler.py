@@ -10,6 +10,7 @@ from typing import Any
 from celery.beat import PersistentScheduler
 
 from models import clock
+from scheduler import dispatch
 from scheduler.dispatcher import Dispatcher
 from worker import runtime, tasks
 
@@ -26,7 +27,6 @@ class DispatchingScheduler(PersistentScheduler):
             rt = runtime.current()
             self._dispatcher = Dispatcher(
                 rt.engine, clock.now, tasks.send_place_calls,
-                batch_max=rt.settings.dispatch_batch_max,
-                max_pending_claims=rt.settings.max_pending_claims,
+                dispatch.DispatchLimits.from_settings(rt.settings),
                 longest_wait_s=rt.settings.dispatch_interval_s)
         return self._dispatcher

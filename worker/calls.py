@@ -9,9 +9,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from models import clock, events, log_context
-from models.events import EventType
-from models.repository import attempts_repo, calls_repo, common, events_repo, outcomes_repo
+from models import clock, log_context
+from models.shapes import events, rows
+from models.shapes.events import EventType
+from models.shapes.rows import AttemptRow, TaskRow
+from models.storage.repository import attempts_repo, calls_repo, events_repo, tasks_repo
 from scheduler import completion
 from worker.dialers.base import DialRequest, QueuedCall
 from worker.runtime import Runtime
@@ -22,17 +24,12 @@ COLLECT_BATCH_MAX = 1000
 COLLECT_ROUNDS_MAX = 5
 
 
-def place_call(runtime: Runtime, attempt_id: int) -> bool:
-    """Dial one try; False when another delivery of its message got there first."""
-    return place_calls(runtime, [attempt_id]) == 1
-
-
 def place_calls(runtime: Runtime, attempt_ids: Sequence[int]) -> int:
     """Hand every try still claimed to the dialer; returns how many this run took."""
     now = clock.now()
     with runtime.engine.begin() as conn:
         taken = attempts_repo.begin_dialing(conn, attempt_ids, now)
-        task_rows = outcomes_repo.load_tasks(conn, [a.task_id for a in taken])
+        task_rows = tasks_repo.load_tasks(conn, [a.task_id for a in taken])
         queued = [_queued_call(a, task_rows[a.task_id]) for a in taken]
         calls_repo.queue_calls(conn, [_new_call(c, task_rows[c.request.task_id])
                                       for c in queued], runtime.dialer.name, now)
@@ -42,7 +39,7 @@ def place_calls(runtime: Runtime, attempt_ids: Sequence[int]) -> int:
     # this process never gets to place is seen `queued` by the reaper.
     for call in queued:
         log.info("dialling %s", ", ".join(call.request.a_numbers),
-                 extra=log_context.for_call(task_rows[call.request.task_id]._mapping,
+                 extra=log_context.for_call(task_rows[call.request.task_id],
                                             call.request.attempt_id, call.request.attempt_no))
     try:
         runtime.dialer.originate(queued, now)
@@ -55,9 +52,9 @@ def place_calls(runtime: Runtime, attempt_ids: Sequence[int]) -> int:
     return len(taken)
 
 
-def _queued_call(attempt: common.Row, task: common.Row) -> QueuedCall:
+def _queued_call(attempt: AttemptRow, task: TaskRow) -> QueuedCall:
     params = task.callback_params or {}
-    return QueuedCall(str(uuid.uuid4()), DialRequest(
+    return QueuedCall(calls_repo.CallUuid(str(uuid.uuid4())), DialRequest(
         attempt_id=attempt.id,
         task_id=task.id,
         attempt_no=attempt.attempt_no,
@@ -69,15 +66,15 @@ def _queued_call(attempt: common.Row, task: common.Row) -> QueuedCall:
     ))
 
 
-def _new_call(call: QueuedCall, task: common.Row) -> calls_repo.NewCall:
+def _new_call(call: QueuedCall, task: TaskRow) -> calls_repo.NewCall:
     return calls_repo.NewCall(call.request.attempt_id, task.id, task.client_id, call.uuid,
                               call.request.to_json())
 
 
-def _before_event(attempt: common.Row, task: common.Row, now: datetime) -> dict[str, object]:
+def _before_event(attempt: AttemptRow, task: TaskRow, now: datetime) -> dict[str, object]:
     first = completion.try_in_execution(attempt.attempt_no, task) == 1
     kind = EventType.BEFORE if first else EventType.BEFORE_AGAIN
-    return events.task_event(kind, task._mapping, attempt.attempt_no, now)
+    return events.task_event(kind, rows.as_dict(task), attempt.attempt_no, now)
 
 
 def poll_calls(runtime: Runtime) -> int:

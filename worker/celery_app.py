@@ -12,7 +12,7 @@ from kombu.entity import Queue
 
 from models import json_logs
 from models.settings import Settings
-from scheduler import beat
+from scheduler import beat, names
 from worker import runtime
 
 SQLITE_BROKER_BUSY_TIMEOUT_S = 30
@@ -35,18 +35,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "task_ignore_result": True,
-        "task_queues": (Queue(beat.CALLS_QUEUE), Queue(beat.TICKS_QUEUE)),
-        "task_default_queue": beat.CALLS_QUEUE,
-        "task_routes": {
-            beat.PLACE_CALLS_TASK: {"queue": beat.CALLS_QUEUE},
-            beat.PLACE_CALL_TASK: {"queue": beat.CALLS_QUEUE},
-            beat.DISPATCH_TASK: {"queue": beat.TICKS_QUEUE},
-            beat.REAP_TASK: {"queue": beat.TICKS_QUEUE},
-            beat.POLL_CALLS_TASK: {"queue": beat.TICKS_QUEUE},
-            beat.DELIVER_EVENTS_TASK: {"queue": beat.TICKS_QUEUE},
-            beat.APPLY_ACTION_TASK: {"queue": beat.TICKS_QUEUE},
-            beat.SWEEP_ACTIONS_TASK: {"queue": beat.TICKS_QUEUE},
-        },
+        "task_queues": tuple(Queue(queue) for queue in names.QUEUES),
+        "task_default_queue": names.CALLS_QUEUE,
+        "task_routes": {task: {"queue": queue} for task, queue in names.QUEUE_OF.items()},
         "worker_send_task_events": True,
         "task_send_sent_event": True,
         "beat_schedule": beat.schedule(settings),

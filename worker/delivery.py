@@ -17,8 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from models import clock, webhooks
-from models.repository import common, events_repo
+from models import clock
+from models.rules import webhooks
+from models.shapes.rows import LeasedEvent
+from models.storage.repository import clients_repo, events_repo
 from worker.runtime import Runtime
 from worker.webhook_senders import WebhookRequest
 
@@ -30,7 +32,7 @@ LEASE_GRACE_S = 30.0
 QUEUED_PER_THREAD = 4
 # Results written per transaction at most.
 RESULTS_PER_WRITE_MAX = 500
-Result = tuple[int, int, webhooks.Next, str | None]  # seq, attempt, what follows, error
+Result = events_repo.DeliveryResult
 
 
 @dataclass
@@ -77,7 +79,7 @@ def _lease(runtime: Runtime, deliveries: _Deliveries) -> int:
         with runtime.engine.begin() as conn:
             leased = events_repo.claim_deliveries(
                 conn, now, now + timedelta(seconds=lease_s), room)
-            secrets = events_repo.signing_secrets(conn, {e.client_id for e in leased}, now)
+            secrets = clients_repo.signing_secrets(conn, {e.client_id for e in leased}, now)
         with deliveries.lock:
             deliveries.held += len(leased)
         deliveries.more_due = len(leased) == room
@@ -87,7 +89,7 @@ def _lease(runtime: Runtime, deliveries: _Deliveries) -> int:
     return len(leased)
 
 
-def deliver_one(runtime: Runtime, deliveries: _Deliveries, event: common.Row,
+def deliver_one(runtime: Runtime, deliveries: _Deliveries, event: LeasedEvent,
                 secrets: list[str]) -> None:
     try:
         result = _deliver(runtime, event, secrets)
@@ -105,13 +107,13 @@ def _retry_policy(runtime: Runtime) -> webhooks.RetryPolicy:
                                 settings.webhook_max_attempts)
 
 
-def _failed_try(runtime: Runtime, event: common.Row, error: str) -> Result:
+def _failed_try(runtime: Runtime, event: LeasedEvent, error: str) -> Result:
     outcome = webhooks.after_response(None, event.delivery_attempts, clock.now(),
                                       _retry_policy(runtime), random.random(), None)
-    return event.seq, event.delivery_attempts, outcome, error
+    return Result(event.seq, event.delivery_attempts, outcome, error)
 
 
-def _deliver(runtime: Runtime, event: common.Row, secrets: list[str]) -> Result:
+def _deliver(runtime: Runtime, event: LeasedEvent, secrets: list[str]) -> Result:
     body = json.dumps(event.payload, separators=(",", ":")).encode()
     timestamp = int(clock.now().timestamp())
     headers = {
@@ -125,7 +127,7 @@ def _deliver(runtime: Runtime, event: common.Row, secrets: list[str]) -> Result:
                webhooks.after_response(response.status_code, event.delivery_attempts,
                                        clock.now(), _retry_policy(runtime), random.random(),
                                        response.retry_after_s))
-    return event.seq, event.delivery_attempts, outcome, response.error
+    return Result(event.seq, event.delivery_attempts, outcome, response.error)
 
 
 def _write_results(runtime: Runtime, deliveries: _Deliveries) -> None:

@@ -4,17 +4,23 @@ job's pending actions in the order they were accepted, once, whoever gets there 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from models import events, job_state
-from models.job_state import JobStatus, JobTrigger, TaskEffect
-from models.repository import actions_repo, common, events_repo, jobs_repo, tasks_repo
-from models.task_state import TaskTrigger
+from models.rules import action_state, job_state
+from models.rules.action_state import ActionKind
+from models.rules.job_state import JobStatus, TaskEffect
+from models.rules.task_state import TaskTrigger
+from models.shapes import events, rows
+from models.storage.repository import actions_repo, events_repo, jobs_repo, tasks_repo
 
-RESCHEDULE = "reschedule"
 SWEEP_BATCH_MAX = 100
+# Applies one action in the caller's transaction; returns what it did, for the action row.
+Apply = Callable[[sa.Connection, rows.ActionRow, datetime], str]
+# Changes a job's tasks as an effect says; returns how many changed.
+Effect = Callable[[sa.Connection, int, datetime], int]
 
 
 def apply_action(engine: sa.Engine, action_id: int, now: datetime) -> int:
@@ -31,8 +37,7 @@ def apply_job_actions(engine: sa.Engine, job_id: int, now: datetime) -> int:
     with engine.begin() as conn:
         pending = actions_repo.lock_pending_of_job(conn, job_id)
         for action in pending:
-            result = (_reschedule(conn, action, now) if action.kind == RESCHEDULE
-                      else _job_action(conn, action, now))
+            result = APPLY[ActionKind(action.kind)](conn, action, now)
             actions_repo.mark_applied(conn, action.id, result, now)
         if pending:
             jobs_repo.finish_if_all_final(conn, job_id, now)
@@ -47,29 +52,44 @@ def sweep(engine: sa.Engine, now: datetime, stale_after_s: float) -> int:
     return sum(apply_job_actions(engine, job_id, now) for job_id in job_ids)
 
 
-def _job_action(conn: sa.Connection, action: common.Row, now: datetime) -> str:
-    job_id = action.job_id
-    effect = job_state.task_effect(JobTrigger(action.kind), JobStatus(action.from_status))
-    if effect is TaskEffect.CANCEL_UNFINISHED:
-        changed = tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.CANCEL, now,
-                                                next_attempt_at=None)
-        jobs_repo.adjust_counts(conn, job_id, changed, 0, now)
-    elif effect is TaskEffect.PAUSE_WAITING:
-        changed = tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.PAUSE, now)
-    elif effect is TaskEffect.RESUME_PAUSED:
-        changed = tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.RESUME, now)
-    else:
-        changed = tasks_repo.rearm_failed_tasks(conn, job_id, now)
-        jobs_repo.adjust_counts(conn, job_id, -changed, -changed, now)
+def _job_action(conn: sa.Connection, action: rows.ActionRow, now: datetime) -> str:
+    # Both are recorded with every job action (only a reschedule lacks a from_status).
+    assert action.from_status is not None and action.job_id is not None
+    trigger = action_state.JOB_TRIGGERS[ActionKind(action.kind)]
+    effect = job_state.task_effect(trigger, JobStatus(action.from_status))
+    changed = EFFECTS[effect](conn, action.job_id, now)
     return f"{effect.value}: {changed} tasks"
 
 
-def _reschedule(conn: sa.Connection, action: common.Row, now: datetime) -> str:
+def _cancel_unfinished(conn: sa.Connection, job_id: int, now: datetime) -> int:
+    changed = tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.CANCEL, now,
+                                            next_attempt_at=None)
+    jobs_repo.adjust_counts(conn, job_id, changed, 0, now)
+    return changed
+
+
+def _pause_waiting(conn: sa.Connection, job_id: int, now: datetime) -> int:
+    return tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.PAUSE, now)
+
+
+def _resume_paused(conn: sa.Connection, job_id: int, now: datetime) -> int:
+    return tasks_repo.apply_to_job_tasks(conn, job_id, TaskTrigger.RESUME, now)
+
+
+def _rearm_failed(conn: sa.Connection, job_id: int, now: datetime) -> int:
+    # Rearmed tasks are no longer final nor failed: the job counts them out again.
+    changed = tasks_repo.rearm_failed_tasks(conn, job_id, now)
+    jobs_repo.adjust_counts(conn, job_id, -changed, -changed, now)
+    return changed
+
+
+def _reschedule(conn: sa.Connection, action: rows.ActionRow, now: datetime) -> str:
     params = dict(action.params or {})
     moved_to = datetime.fromtimestamp(int(params["timestamp"]), tz=now.tzinfo)
     fields: dict[str, object] = {"next_attempt_at": moved_to, "start_time_utc": moved_to}
     if params.get("callbackType") == "Campaign":
         fields["extension_id"] = None  # any extension may take a campaign callback
+    assert action.task_id is not None  # a reschedule names its task
     task = tasks_repo.apply_task_trigger(conn, action.task_id, TaskTrigger.RESCHEDULE, now,
                                          **fields)
     if task is None:
@@ -79,5 +99,17 @@ def _reschedule(conn: sa.Connection, action: common.Row, now: datetime) -> str:
     else:
         current, detail, kind = task, "rescheduled", events.RecordEvent.RESCHEDULE_ACKNOWLEDGE
     events_repo.insert_events(
-        conn, [events.record_event(kind, current._mapping, params, detail, now)])
+        conn, [events.record_event(kind, rows.as_dict(current), params, detail, now)])
     return detail
+
+
+# What each effect and each kind of action does: after the functions they name.
+EFFECTS: dict[TaskEffect, Effect] = {
+    TaskEffect.CANCEL_UNFINISHED: _cancel_unfinished,
+    TaskEffect.PAUSE_WAITING: _pause_waiting,
+    TaskEffect.RESUME_PAUSED: _resume_paused,
+    TaskEffect.REARM_FAILED: _rearm_failed,
+}
+APPLY: dict[ActionKind, Apply] = {
+    ActionKind.RESCHEDULE: _reschedule, **{kind: _job_action for kind in action_state.JOB_TRIGGERS}
+}

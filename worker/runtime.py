@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from models import db
 from models import settings as settings_module
 from models.settings import Settings
+from models.storage import db
 from worker.dialers.base import Dialer
 from worker.dialers.sim import Scenario, SimDialer
 from worker.dialers.sip import SipDialer
-from worker.webhook_senders import HttpWebhookSender, RecordingWebhookSender, WebhookSender
+from worker.webhook_senders import HttpWebhookSender, WebhookSender
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,18 @@ class Runtime:
     settings: Settings
     engine: sa.Engine
     dialer: Dialer
-    webhook_sender: WebhookSender = field(default_factory=RecordingWebhookSender)
+    webhook_sender: WebhookSender  # tests without a network pass the recording twin
+
+
+def build(settings: Settings) -> Runtime:
+    """A process's runtime: the settings' database, dialer and the real webhook sender."""
+    sender = build_webhook_sender(settings)
+    engine = db.create_engine(settings.database_url)
+    return Runtime(settings, engine, build_dialer(settings, engine), sender)
+
+
+def build_webhook_sender(settings: Settings) -> WebhookSender:
+    return HttpWebhookSender(settings.webhook_timeout_s, settings.webhook_allow_private)
 
 
 def build_dialer(settings: Settings, engine: sa.Engine) -> Dialer:
@@ -49,9 +60,5 @@ def current() -> Runtime:
     global _runtime
     pid = os.getpid()
     if _runtime is None or _runtime[0] != pid:
-        settings = process_settings()
-        sender = HttpWebhookSender(settings.webhook_timeout_s, settings.webhook_allow_private)
-        engine = db.create_engine(settings.database_url)
-        runtime = Runtime(settings, engine, build_dialer(settings, engine), sender)
-        _runtime = (pid, runtime)
+        _runtime = (pid, build(process_settings()))
     return _runtime[1]

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from models import clock, ssrf, webhooks
+from models import clock
+from models.rules import ssrf, webhooks
 
 USER_AGENT = "Ringback-Webhooks/1"
 # A receiver's answer body is read (so the connection can be kept) up to this, then dropped.

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from api import tokens
-from models import access, clock
+from api import access, tokens
+from models import clock
 from tests import support
 
 ALL_SCOPES = ",".join(s.value for s in access.Scope)

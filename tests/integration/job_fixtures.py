@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from api import tokens
+from api.access import Scope
 from models import clock
-from models.access import Scope
-from models.tables import tasks
+from models.storage.tables import tasks
 from tests import support
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import B_NUMBER, CLIENT_ID, new_scheduler

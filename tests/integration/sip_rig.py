@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from models import clock
 from models.settings import Settings
-from models.tables import call_legs, calls, tasks
+from models.storage.call_tables import call_legs, calls
+from models.storage.tables import tasks
 from scheduler import completion, dispatch
 from tests import support
 from tests.integration.test_core_flow import add, new_scheduler
@@ -23,6 +24,7 @@ from tests.sip.peers import SipPeers
 from worker import calls as worker_calls
 from worker import runtime
 from worker.dialers.sip import SipDialer
+from worker.webhook_senders import RecordingWebhookSender
 
 A1, A2 = "+15550001001", "+15550002001"  # routed to the a1 and a2 phones
 B = "+15559990001"  # routed to the b phone
@@ -66,9 +68,11 @@ class SipRig:
     def dispatch(self, at: Any = None) -> None:
         settings = Settings(database_url=self.database_url, broker_url="memory://",
                             dialer="sip")
-        rt = runtime.Runtime(settings, self.engine, SipDialer(self.engine))
+        rt = runtime.Runtime(settings, self.engine, SipDialer(self.engine),
+                             RecordingWebhookSender())
         sent: list[int] = []
-        dispatch.dispatch(self.engine, at or clock.now, sent.extend, batch_max=1000)
+        dispatch.dispatch(self.engine, at or clock.now, sent.extend,
+                          dispatch.DispatchLimits(batch_max=1000))
         worker_calls.place_calls(rt, sent)
 
     def finished(self, task_id: int, timeout_s: float = 30) -> sa.Row[Any]:

@@ -13,10 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import job_state, task_state
-from models.job_state import JobStatus
-from models.tables import actions, jobs, schedulers, tasks
-from models.task_state import TaskStatus
+from models.rules import job_state, task_state
+from models.rules.job_state import JobStatus
+from models.rules.task_state import TaskStatus
+from models.storage.tables import actions, jobs, schedulers, tasks
 from tests import support
 from tests.integration.job_fixtures import Ops, OpsFactory, ops_factory
 from tests.integration.test_core_flow import CLIENT_ID

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from models import views
+from models.shapes import views
 from tests.integration.api_fixtures import Api, served_api
 
 __all__ = ["served_api"]

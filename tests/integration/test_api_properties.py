@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.tables import actions, jobs, schedulers, tasks
+from models.storage.tables import actions, jobs, schedulers, tasks
 from tests.integration.api_fixtures import Api, served_api
 from tests.strategies import JSON, TASKS, TEXT
 

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from api import tokens
+from api.access import Scope
 from models import clock
-from models.access import Scope
-from models.tables import call_legs, calls
+from models.storage.call_tables import call_legs, calls
 from tests.integration.job_fixtures import Ops, OpsFactory, ops_factory
 from tests.integration.test_api_errors import error_of
 from tests.integration.test_core_flow import A_NUMBER, B_NUMBER, CLIENT_ID

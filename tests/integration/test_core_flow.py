@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from api import enqueue
-from models import clock, timefmt
-from models.tables import attempts, tasks
+from models import clock
+from models.rules import timefmt
+from models.storage.tables import attempts, tasks
 from tests import support
 from tests.conftest import StackFactory
 

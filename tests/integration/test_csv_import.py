@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from api import csv_import
-from models.tables import tasks
+from models.storage.tables import tasks
 from tests.integration.test_core_flow import CLIENT_ID, new_scheduler
 
 HEADER = "a_number,b_number,try_count,name\n"

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import dispatch_timing, timefmt
-from models.tables import attempts
+from models.rules import dispatch_timing, timefmt
+from models.storage.tables import attempts
+from scheduler.dispatch import DispatchLimits
 from scheduler.dispatcher import FAILED_WAIT_MAX_S, Dispatcher
 from tests.integration.test_core_flow import A_NUMBER, B_NUMBER, add, new_scheduler
 
@@ -41,8 +42,9 @@ class Sends:
 
 def dispatcher(engine: sa.Engine, clock: Clock, sends: Sends, *, longest_wait_s: float = 60,
                max_pending_claims: int = 200) -> Dispatcher:
-    return Dispatcher(engine, clock, sends, batch_max=1000,
-                      max_pending_claims=max_pending_claims, longest_wait_s=longest_wait_s)
+    return Dispatcher(engine, clock, sends,
+                      DispatchLimits(batch_max=1000, max_pending_claims=max_pending_claims),
+                      longest_wait_s=longest_wait_s)
 
 
 def tasks_due(engine: sa.Engine, n: int, at: datetime) -> list[int]:

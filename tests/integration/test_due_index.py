@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from models import clock
-from models.repository import tasks_repo
+from models.storage.repository import tasks_repo
 from tests.integration.test_core_flow import B_NUMBER, add, new_scheduler
 
 FUTURE_TASKS = 1_000_000

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from api import enqueue
 from models import clock
-from models.tables import tasks
+from models.storage.tables import tasks
 from tests import support
 
 

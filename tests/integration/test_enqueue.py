@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from api import enqueue
+from api import enqueue, exceptions
 from models import clock
-from models.tables import jobs, tasks
-from models.validation import InvalidInput
+from models.shapes.validation import InvalidInput
+from models.storage.tables import jobs, tasks
 from tests.integration.test_core_flow import A_NUMBER, B_NUMBER, CLIENT_ID, add, new_scheduler
 
 
@@ -55,7 +55,7 @@ def test_an_unknown_or_foreign_scheduler_is_refused_and_stores_nothing(
     before = row_counts(engine)
     task = [{"a_number": A_NUMBER, "b_number": B_NUMBER}]
     for scheduler_id in (foreign, foreign + 1000):
-        with pytest.raises(enqueue.UnknownScheduler, match="scheduler_id"):
+        with pytest.raises(exceptions.UnknownScheduler, match="scheduler_id"):
             add(engine, scheduler_id, task)
     with pytest.raises(InvalidInput, match="client_id"):
         enqueue.add_tasks(engine, 10_000, foreign, task, clock.now(), max_tasks=10)

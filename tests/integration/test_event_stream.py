@@ -12,9 +12,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from api import tokens
-from models import access, clock, webhooks
-from models.tables import events
+from api import access, tokens
+from models import clock
+from models.rules import webhooks
+from models.storage.tables import events
 from tests import support
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import B_NUMBER, CLIENT_ID, add, finished, new_scheduler
@@ -131,14 +132,14 @@ def _status(engine: sa.Engine, event_id: str) -> str:
 def test_an_event_committed_late_holds_back_later_ones_so_resuming_skips_none(
     engine: sa.Engine,
 ) -> None:
-    from models.repository import access_repo, events_repo
+    from models.storage.repository import clients_repo, events_repo
 
     def event(name: str) -> dict[str, Any]:
         return {"id": f"evt_{name}", "client_id": CLIENT_ID, "type": "test", "payload": {},
                 "created_at": clock.now(), "delivery_status": "none"}
 
     with engine.begin() as conn:
-        access_repo.ensure_client(conn, CLIENT_ID, clock.now())
+        clients_repo.ensure_client(conn, CLIENT_ID, clock.now())
     slow = engine.connect()
     slow_tx = slow.begin()
     events_repo.insert_events(slow, [event("first")])  # takes the smaller seq, commits last

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from api import enqueue
 from models import clock
-from models.tables import attempts, events, tasks
+from models.storage.tables import attempts, events, tasks
 from tests import support
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import CLIENT_ID, add, new_scheduler
@@ -140,7 +140,8 @@ def test_a_postgres_restart_mid_run_is_recovered_from_and_loses_nothing(
     own_postgres: support.OwnPostgres, stack_factory: StackFactory, tmp_path: Any
 ) -> None:
     from api import enqueue
-    from models import clock, migrate
+    from models import clock
+    from models.storage import migrate
 
     url = own_postgres.url("postgres")
     migrate.upgrade(url)

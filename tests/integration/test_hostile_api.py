@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models.tables import jobs, schedulers, tasks
+from models.storage.tables import jobs, schedulers, tasks
 from tests.integration.api_fixtures import Api, served_api
 
 __all__ = ["served_api"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from models import clock
-from models.repository import access_repo
 from models.settings import Settings
+from models.storage.repository import schedulers_repo
 from scheduler import dispatch
 from tests import support
 from tests.conftest import StackFactory
@@ -23,6 +23,7 @@ from tests.integration.test_core_flow import (
 )
 from worker import calls, runtime
 from worker.dialers.sim import Scenario, SimDialer
+from worker.webhook_senders import RecordingWebhookSender
 
 
 def dials_per_try(dial_log: Path, task_id: int) -> Counter[tuple[int, str, str]]:
@@ -65,15 +66,16 @@ def test_a_try_delivered_twice_dials_once(database_url: str, tmp_path: Path) -> 
     settings = Settings(database_url=database_url, broker_url="memory://",
                         sim_dial_log=tmp_path / "dial.log")
     with support.engine_for(database_url) as engine:
-        rt = runtime.Runtime(settings, engine, SimDialer(engine, Scenario(), settings.sim_dial_log))
+        rt = runtime.Runtime(settings, engine, SimDialer(engine, Scenario(), settings.sim_dial_log),
+                             RecordingWebhookSender())
         scheduler_id = new_scheduler(engine)
         job = add(engine, scheduler_id, [{"a_number": A_NUMBER, "b_number": B_NUMBER}])
         sent: list[int] = []
-        dispatch.dispatch(engine, clock.now, sent.extend, batch_max=100)
+        dispatch.dispatch(engine, clock.now, sent.extend, dispatch.DispatchLimits(batch_max=100))
         assert len(sent) == 1
 
-        first = calls.place_call(rt, sent[0])
-        second = calls.place_call(rt, sent[0])
+        first = calls.place_calls(rt, [sent[0]]) == 1
+        second = calls.place_calls(rt, [sent[0]]) == 1
 
         assert (first, second) == (True, False)
         task_id = job.tasks[0]["id"]
@@ -91,10 +93,11 @@ def test_two_dispatchers_at_once_claim_each_task_once(engine: sa.Engine) -> None
     second: list[int] = []
     with engine.begin() as conn:
         # The first dispatcher holds the scheduler's lock while the second one runs.
-        assert access_repo.lock_scheduler(conn, scheduler_id)
-        held = dispatch.dispatch_scheduler(engine, scheduler_id, clock.now, second.extend, 500)
+        assert schedulers_repo.lock_scheduler(conn, scheduler_id)
+        held = dispatch.dispatch_scheduler(engine, scheduler_id, clock.now, second.extend,
+                                            dispatch.DispatchLimits(batch_max=500))
         assert held == 0
-    dispatch.dispatch(engine, clock.now, first.extend, batch_max=500)
-    dispatch.dispatch(engine, clock.now, second.extend, batch_max=500)
+    dispatch.dispatch(engine, clock.now, first.extend, dispatch.DispatchLimits(batch_max=500))
+    dispatch.dispatch(engine, clock.now, second.extend, dispatch.DispatchLimits(batch_max=500))
     assert len(first) == 200 and second == []
     assert {len(attempts_of(engine, t["id"])) for t in job.tasks} == {1}

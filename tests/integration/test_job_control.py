@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from models import clock, timefmt
-from models.job_state import JobStatus
-from models.tables import attempts, jobs, tasks
+from models import clock
+from models.rules import timefmt
+from models.rules.job_state import JobStatus
+from models.storage.tables import attempts, jobs, tasks
 from tests.integration.job_fixtures import Ops, OpsFactory, numbers, ops_factory
 
 __all__ = ["ops_factory"]

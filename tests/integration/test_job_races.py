@@ -7,10 +7,10 @@ import sqlalchemy as sa
 
 from api import job_control as api_job_control
 from models import clock
-from models.job_state import JobStatus, JobTrigger
-from models.outcome import CallOutcome, Leg, LegResult
-from models.repository import attempts_repo, tasks_repo
-from models.tables import jobs
+from models.rules.job_state import JobStatus, JobTrigger
+from models.rules.outcome import CallOutcome, Leg, LegResult
+from models.storage.repository import attempts_repo, jobs_repo
+from models.storage.tables import jobs
 from scheduler import completion, dispatch
 from tests.integration.test_core_flow import B_NUMBER, CLIENT_ID, add, new_scheduler, task_row
 from worker import job_control
@@ -34,7 +34,7 @@ def act(engine: sa.Engine, job_id: int, trigger: JobTrigger) -> None:
 def ring(engine: sa.Engine) -> list[int]:
     """Dispatch whatever is due and start dialling it, as place_calls would."""
     sent: list[int] = []
-    dispatch.dispatch(engine, clock.now, sent.extend, batch_max=10)
+    dispatch.dispatch(engine, clock.now, sent.extend, dispatch.DispatchLimits(batch_max=10))
     with engine.begin() as conn:
         attempts_repo.begin_dialing(conn, sent, clock.now())
     return sent
@@ -70,7 +70,7 @@ def test_a_job_never_ends_while_one_of_its_tasks_waits(engine: sa.Engine) -> Non
         {"a_number": "+15550007011", "b_number": B_NUMBER}])
     with engine.begin() as conn:
         conn.execute(jobs.update().where(jobs.c.id == job.job_id).values(tasks_final=1))
-        ended = tasks_repo.apply_job_trigger(conn, [job.job_id],
-                                             JobTrigger.FINISH_SOME_FAILED, clock.now())
+        ended = jobs_repo.change_status(conn, [job.job_id],
+                                        JobTrigger.FINISH_SOME_FAILED, clock.now())
     assert ended == 0
     assert job_status(engine, job.job_id) == JobStatus.SCHEDULED

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from models import clock
 from models.settings import Settings
-from models.tables import calls
+from models.storage.call_tables import calls
 from scheduler import dispatch, reaper
 from tests import support
 from tests.integration.test_core_flow import B_NUMBER, add, attempts_of, new_scheduler, task_row
@@ -22,6 +22,7 @@ from worker import calls as worker_calls
 from worker import runtime
 from worker.dialers.base import QueuedCall
 from worker.dialers.sim import Scenario, SimDialer
+from worker.webhook_senders import RecordingWebhookSender
 
 TRIES = 5
 
@@ -48,14 +49,15 @@ def setup(engine: sa.Engine, tmp_path: Path, place_first: bool
     settings = Settings(database_url="sqlite://", broker_url="memory://",
                         sim_dial_log=tmp_path / "dial.log")
     dialer = DyingDialer(engine, Scenario(), settings.sim_dial_log, place_first=place_first)
-    dying = runtime.Runtime(settings, engine, dialer)
+    dying = runtime.Runtime(settings, engine, dialer, RecordingWebhookSender())
     live = runtime.Runtime(settings, engine, SimDialer(engine, Scenario(),
-                                                       settings.sim_dial_log))
+                                                       settings.sim_dial_log),
+                           RecordingWebhookSender())
     job = add(engine, new_scheduler(engine), [
         {"a_number": f"+1555000{i:04d}", "b_number": B_NUMBER, "try_again_pause": 0}
         for i in range(TRIES)])
     sent: list[int] = []
-    dispatch.dispatch(engine, clock.now, sent.extend, batch_max=100)
+    dispatch.dispatch(engine, clock.now, sent.extend, dispatch.DispatchLimits(batch_max=100))
     with pytest.raises(WorkerDied):
         worker_calls.place_calls(dying, sent)
     return dialer, live, [t["id"] for t in job.tasks]
@@ -99,7 +101,7 @@ def test_tries_never_placed_are_seen_in_seconds_and_made_again_uncounted(
         row = task_row(engine, task_id)
         assert (row.status, row.try_count, row.tries_before_execution) == ("delayed", 1, 1)
     sent: list[int] = []
-    dispatch.dispatch(engine, lambda: soon, sent.extend, batch_max=100)
+    dispatch.dispatch(engine, lambda: soon, sent.extend, dispatch.DispatchLimits(batch_max=100))
     worker_calls.place_calls(live, sent)
     for task_id in task_ids:
         assert task_row(engine, task_id).finish_result == "success"  # try 1 of 1, made again

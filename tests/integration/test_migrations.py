@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from models import migrate
-from models.tables import metadata
+from models.storage import migrate
+from models.storage.schema import metadata
 
 
 def differences(engine: sa.Engine) -> list[object]:

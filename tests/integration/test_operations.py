@@ -14,9 +14,9 @@ import httpx
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
-from api import csv_import, tokens
-from models import access, clock
-from models.tables import tasks
+from api import access, csv_import, tokens
+from models import clock
+from models.storage.tables import tasks
 from tests import support
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import B_NUMBER, CLIENT_ID, add, finished, new_scheduler

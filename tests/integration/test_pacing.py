@@ -9,9 +9,10 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from api import enqueue, tokens
-from models import access, clock, timefmt
-from models.tables import attempts, schedulers, tasks
+from api import access, enqueue, tokens
+from models import clock
+from models.rules import timefmt
+from models.storage.tables import attempts, schedulers, tasks
 from tests import support
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import B_NUMBER, CLIENT_ID

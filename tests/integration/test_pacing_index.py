@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from models import clock
-from models.repository import attempts_repo
+from models.storage.repository import attempts_repo
 from tests.integration.test_core_flow import B_NUMBER, add, new_scheduler
 
 PAST_TRIES = 200_000

@@ -48,7 +48,8 @@ def test_tries_whose_messages_were_lost_are_sent_again_and_finish(
         clock.now(), max_tasks=100)
     lost_messages: list[int] = []
     # Dispatch commits the claims; the messages it "sends" go nowhere, as if Redis lost them.
-    assert dispatch.dispatch(engine, clock.now, lost_messages.extend, batch_max=100) == 20
+    assert dispatch.dispatch(engine, clock.now, lost_messages.extend,
+                             dispatch.DispatchLimits(batch_max=100)) == 20
     stack = stack_factory(claimed_resend_after_s=1)
     stack.start_worker()
     stack.start_beat()
@@ -83,14 +84,14 @@ def test_a_job_whose_task_failed_ends_failed(
 def test_each_resend_of_a_claim_waits_twice_as_long_as_the_last(engine: sa.Engine) -> None:
     from datetime import timedelta
 
-    from models.repository import attempts_repo
+    from models.storage.repository import attempts_repo
 
     scheduler_id = new_scheduler(engine)
     enqueue.add_tasks(engine, CLIENT_ID, scheduler_id,
                       [{"a_number": A_NUMBER, "b_number": B_NUMBER}], clock.now(), max_tasks=1)
     claimed: list[int] = []
     start = clock.now()
-    dispatch.dispatch(engine, lambda: start, claimed.extend, batch_max=10)
+    dispatch.dispatch(engine, lambda: start, claimed.extend, dispatch.DispatchLimits(batch_max=10))
 
     def resend_at(seconds: float) -> list[int]:
         with engine.begin() as conn:

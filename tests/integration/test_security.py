@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from api import tokens
+from api.access import Scope
 from models import clock
-from models.access import Scope
 from tests import support
 from tests.integration.api_fixtures import api_env
 

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 
 from api import csv_import, enqueue
 from models import clock
-from models.account_input import NewAccount
-from models.repository import access_repo, accounts_repo
-from models.tables import sip_accounts, tasks
-from models.validation import InvalidInput
+from models.shapes.account_input import NewAccount
+from models.shapes.validation import InvalidInput
+from models.storage.call_tables import sip_accounts
+from models.storage.repository import clients_repo, sip_accounts_repo
+from models.storage.tables import tasks
 from tests import support
 from tests.integration.api_fixtures import Api, api_env, served_api
 from tests.integration.test_api_errors import error_of
@@ -122,7 +123,7 @@ def test_the_password_is_in_no_answer_and_no_log_line(served_api: Api) -> None:
     for answer in answers:
         assert secret.encode() not in answer.content
     with served_api.engine.connect() as conn:  # stored, for the SIP controller only
-        stored = accounts_repo.find_for_calls(conn, {(client_id, 31), (client_id, 32)})
+        stored = sip_accounts_repo.find_for_calls(conn, {(client_id, 31), (client_id, 32)})
     assert list(stored) == [(client_id, 31)] and stored[client_id, 31].password == secret
     assert served_api.log_path is not None
     log = served_api.log_path.read_bytes()
@@ -267,9 +268,9 @@ def test_a_csv_import_under_the_sip_dialer_names_the_line(
 def test_a_failed_insert_does_not_carry_the_password(engine: sa.Engine) -> None:
     secret = f"pw-{uuid.uuid4().hex}"
     too_long = NewAccount(1, "u" * 101, secret)  # past validation: the column refuses it
-    with pytest.raises(accounts_repo.AccountNotStored) as failed, engine.begin() as conn:
-        access_repo.ensure_client(conn, CLIENT_ID, clock.now())
-        accounts_repo.insert(conn, CLIENT_ID, too_long, clock.now())
+    with pytest.raises(sip_accounts_repo.AccountNotStored) as failed, engine.begin() as conn:
+        clients_repo.ensure_client(conn, CLIENT_ID, clock.now())
+        sip_accounts_repo.insert(conn, CLIENT_ID, too_long, clock.now())
     logged = "".join(traceback.format_exception(failed.value))
     assert "StringDataRightTruncation" in logged and secret not in logged
 

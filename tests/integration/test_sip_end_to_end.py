@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from models.tables import attempts
+from models.storage.tables import attempts
 from tests import support
 from tests.integration.job_fixtures import OpsFactory, ops_factory
 from tests.integration.test_core_flow import CLIENT_ID

@@ -11,7 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models.tables import call_legs, tasks
+from models.storage.call_tables import call_legs
+from models.storage.tables import tasks
 from tests import support
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import add, new_scheduler

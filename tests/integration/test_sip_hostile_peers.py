@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.tables import call_legs, calls
+from models.storage.call_tables import call_legs, calls
 from sip import transport
 from tests import support
 from tests.conftest import StackFactory

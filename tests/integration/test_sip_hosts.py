@@ -19,8 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from api import enqueue
-from models import clock, migrate
-from models.tables import attempts, call_legs, calls
+from models import clock
+from models.storage import migrate
+from models.storage.call_tables import call_legs, calls
+from models.storage.tables import attempts
 from tests import netns, support
 from tests.integration.test_core_flow import CLIENT_ID, add
 from tests.integration.test_sip_load_faults import (

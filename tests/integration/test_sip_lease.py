@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from models.tables import call_legs, calls
+from models.storage.call_tables import call_legs, calls
 from tests import support
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import add, new_scheduler

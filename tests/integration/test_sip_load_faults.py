@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from api import enqueue
 from models import clock
-from models.tables import call_legs, tasks
+from models.storage.call_tables import call_legs
+from models.storage.tables import tasks
 from tests import support
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import CLIENT_ID, add

@@ -7,7 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from models import clock
-from models.tables import clients, sip_accounts
+from models.storage.call_tables import sip_accounts
+from models.storage.tables import clients
 from tests.integration.sip_rig import A1, QUICK, B, SipRig, sip_rig
 from tests.integration.test_core_flow import CLIENT_ID
 from tests.integration.test_sip_calls import methods, settled

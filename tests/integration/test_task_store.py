@@ -12,10 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from api import enqueue
-from models import clock, migrate, views
-from models.repository import task_store, tasks_repo
-from models.tables import tasks
-from models.validation import NewTask, validate_tasks
+from models import clock
+from models.shapes import views
+from models.shapes.validation import NewTask, validate_tasks
+from models.storage import migrate
+from models.storage.repository import jobs_repo, tasks_repo
+from models.storage.tables import tasks
 from tests import support
 from tests.integration.test_core_flow import CLIENT_ID, new_scheduler
 
@@ -48,8 +50,8 @@ def as_new_tasks(raw: list[dict[str, Any]]) -> list[NewTask]:
 def store(engine: sa.Engine, scheduler_id: int, raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     now = clock.now()
     with engine.begin() as conn:
-        job_id = tasks_repo.insert_job(conn, CLIENT_ID, scheduler_id, len(raw), now)
-        return task_store.store_tasks(conn, CLIENT_ID, scheduler_id, job_id,
+        job_id = jobs_repo.insert_job(conn, CLIENT_ID, scheduler_id, len(raw), now)
+        return tasks_repo.store_tasks(conn, CLIENT_ID, scheduler_id, job_id,
                                       as_new_tasks(raw), now)
 
 
@@ -113,8 +115,8 @@ def test_adds_at_the_same_time_get_their_own_ids_in_order(engine: sa.Engine) -> 
 def test_a_failing_transaction_keeps_none_of_the_copied_rows(engine: sa.Engine) -> None:
     scheduler_id = new_scheduler(engine)
     with pytest.raises(RuntimeError), engine.begin() as conn:
-        job_id = tasks_repo.insert_job(conn, CLIENT_ID, scheduler_id, 3, clock.now())
-        task_store.store_tasks(conn, CLIENT_ID, scheduler_id, job_id,
+        job_id = jobs_repo.insert_job(conn, CLIENT_ID, scheduler_id, 3, clock.now())
+        tasks_repo.store_tasks(conn, CLIENT_ID, scheduler_id, job_id,
                                as_new_tasks(TASKS), clock.now())
         raise RuntimeError("something after the copy failed")
     with engine.connect() as conn:

@@ -4,6 +4,7 @@ task's later events are not held behind it forever."""
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,10 +14,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import clock, events, settings
-from models.events import EventType
-from models.repository import events_repo, tasks_repo
-from models.tables import events as events_table
+from models import clock, settings
+from models.shapes import events
+from models.shapes.events import EventType
+from models.storage.repository import events_repo, tasks_repo
+from models.storage.tables import events as events_table
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import A_NUMBER, B_NUMBER, add, new_scheduler
 from tests.receiver import Receiver
@@ -40,7 +42,7 @@ def queue_events(engine: sa.Engine, urls: list[str]) -> list[int]:
     job = add(engine, new_scheduler(engine), [{"a_number": A_NUMBER, "b_number": B_NUMBER,
                                                "start_time_utc": "2035-01-01 00:00:00"}])
     with engine.begin() as conn:
-        task = dict(tasks_repo.load_task(conn, job.tasks[0]["id"])._mapping)
+        task = dataclasses.asdict(tasks_repo.load_task(conn, job.tasks[0]["id"]))
         rows = [events.task_event(EventType.AFTER, {**task, "url_after": url}, 1, clock.now())
                 for url in urls]
         events_repo.insert_events(conn, rows)

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import clock, webhooks
-from models.tables import clients, events
+from models import clock
+from models.rules import webhooks
+from models.storage.tables import clients, events
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import (
     A_NUMBER,

@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from models import attempt_state
-from models.attempt_state import AttemptStatus, AttemptTrigger, TransitionRefused
+from models.rules import attempt_state
+from models.rules.attempt_state import AttemptStatus, AttemptTrigger, TransitionRefused
 
 A = AttemptStatus
 T = AttemptTrigger

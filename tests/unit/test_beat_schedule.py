@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from models.settings import Settings
-from scheduler import beat
+from scheduler import beat, names
 
 
 def _settings(
@@ -28,12 +28,12 @@ def test_schedule_entries() -> None:
     assert set(schedule) == {"poll-calls", "reap", "deliver-events", "sweep-actions"}
     assert schedule["sweep-actions"]["task"] == "worker.sweep_actions"
     assert schedule["sweep-actions"]["schedule"] == 5
-    assert schedule["poll-calls"]["task"] == "worker.poll_calls" == beat.POLL_CALLS_TASK
-    assert schedule["reap"]["task"] == "scheduler.reap" == beat.REAP_TASK
+    assert schedule["poll-calls"]["task"] == "worker.poll_calls" == names.POLL_CALLS_TASK
+    assert schedule["reap"]["task"] == "scheduler.reap" == names.REAP_TASK
     assert schedule["poll-calls"]["schedule"] == 2
     assert schedule["reap"]["schedule"] == 5
     assert schedule["deliver-events"]["task"] == "worker.deliver_events"
-    assert schedule["deliver-events"]["task"] == beat.DELIVER_EVENTS_TASK
+    assert schedule["deliver-events"]["task"] == names.DELIVER_EVENTS_TASK
     assert schedule["deliver-events"]["schedule"] == 3
 
 

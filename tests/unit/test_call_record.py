@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from models import call_record
-from models.outcome import CallOutcome, Leg, LegResult
+from api import call_record
+from models.rules.outcome import CallOutcome, Leg, LegResult
 
 T0 = datetime(2031, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api import run_all
-from models.outcome import LegResult
+from models.rules.outcome import LegResult
 from worker.dialers.sim import Scenario
 
 

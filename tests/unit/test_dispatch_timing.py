@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models import dispatch_timing
-from models.dispatch_timing import BACKLOG_RECHECK_S, ROUND_GAP_MIN_S, next_round_at
+from models.rules import dispatch_timing
+from models.rules.dispatch_timing import BACKLOG_RECHECK_S, ROUND_GAP_MIN_S, next_round_at
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from models import record_input, scheduler_input, text, timefmt
-from models.validation import InvalidInput, validate_tasks
+from api import record_input, scheduler_input
+from models.rules import text, timefmt
+from models.shapes.validation import InvalidInput, validate_tasks
 
 A, B = "+15550000001", "+15550000002"
 NUL, SURROGATE = "\x00", "\ud800"

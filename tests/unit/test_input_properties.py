@@ -10,10 +10,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models import record_input, scheduler_input
-from models.validation import (
-    MAX_NAME_LENGTH,
-    MAX_URL_LENGTH,
+from api import record_input, scheduler_input
+from models.rules.limits import NAME_CHARS_MAX as MAX_NAME_LENGTH
+from models.rules.limits import URL_CHARS_MAX as MAX_URL_LENGTH
+from models.shapes.validation import (
     PHONE_NUMBER,
     URL_FIELDS,
     InvalidInput,

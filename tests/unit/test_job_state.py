@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from models import job_state
-from models.job_state import JobStatus, JobTrigger
+from models.rules import job_state
+from models.rules.job_state import JobStatus, JobTrigger
 
 J = JobStatus
 

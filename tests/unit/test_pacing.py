@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models import pacing
-from models.pacing import UNLIMITED, History, PacingSettings
-from models.task_state import TaskTrigger
+from models.rules import pacing
+from models.rules.pacing import UNLIMITED, History, PacingSettings
+from models.rules.task_state import TaskTrigger
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 IDLE = History(running=0, claimed_not_dialled=0, last_dial_at=None)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from models import access, rate_limit
-from models.access import Scope
-from models.validation import InvalidInput
+from api import access, rate_limit
+from api.access import Scope
+from models.shapes.validation import InvalidInput
 
 
 def test_a_full_bucket_allows_its_burst_then_refuses_with_the_wait() -> None:

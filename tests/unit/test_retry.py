@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models import retry
-from models.retry import Verdict
-from models.task_state import TaskTrigger
+from models.rules import retry
+from models.rules.retry import Verdict
+from models.rules.task_state import TaskTrigger
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from models import scheduler_input
-from models.validation import InvalidInput
+from api import scheduler_input
+from models.shapes.validation import InvalidInput
 
 
 def test_a_new_scheduler_maps_api_fields_to_columns() -> None:

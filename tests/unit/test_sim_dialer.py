@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from models.outcome import CallOutcome, Leg, LegResult
+from models.rules.outcome import CallOutcome, Leg, LegResult
 from worker.dialers import sim
 from worker.dialers.base import DialRequest, QueuedCall
 from worker.dialers.sim import Scenario

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.outcome import CallOutcome, Leg, LegResult
+from models.rules.outcome import CallOutcome, Leg, LegResult
 from sip import sdp
 from sip.callflow import CallFlow
 from sip.legs import COMPLETED_ELSEWHERE, Ack, Bye, Cancel, Command, Finish, Invite, ReInvite

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models import sip_uri
-from models.sip_uri import Trunk
+from models.rules import sip_uri
+from models.rules.sip_uri import Trunk
 
 
 @pytest.mark.parametrize(("given", "stored"), [

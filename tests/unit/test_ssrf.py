@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import ssrf
+from models.rules import ssrf
 
 
 @pytest.mark.parametrize(("address", "refused_as"), [

@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from models import task_state
-from models.task_state import TaskStatus, TaskTrigger, TransitionRefused
+from models.rules import task_state
+from models.rules.task_state import TaskStatus, TaskTrigger, TransitionRefused
 
 S = TaskStatus
 T = TaskTrigger

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from models.validation import (
+from models.shapes.validation import (
     DEFAULT_TRY_AGAIN_PAUSE_S,
     DEFAULT_TRY_COUNT,
     FieldError,

@@ -5,9 +5,10 @@ from typing import Any
 
 import pytest
 
-from models import events, timefmt, views
-from models.events import EventType
-from models.outcome import LOST_DESCRIPTION, CallOutcome, Leg, LegResult
+from models.rules import timefmt
+from models.rules.outcome import LOST_DESCRIPTION, CallOutcome, Leg, LegResult
+from models.shapes import events, views
+from models.shapes.events import EventType
 
 EXPECTED_TASK_FIELDS = [
     "status",

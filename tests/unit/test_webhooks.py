@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models import webhooks
-from models.webhooks import RetryPolicy, Verdict
+from models.rules import webhooks
+from models.rules.webhooks import RetryPolicy, Verdict
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from models.storage.repository import calls_repo
+
 
 @dataclass(frozen=True)
 class DialRequest:
@@ -36,12 +38,12 @@ class DialRequest:
 class QueuedCall:
     """A try's call as the calls table holds it, waiting for its dialer."""
 
-    uuid: str  # the call's public id (a connected call's cdr)
+    uuid: calls_repo.CallUuid
     request: DialRequest
 
 
 class Dialer(Protocol):
-    name: str  # stored with each call: which dialer places it
+    name: calls_repo.DialerName  # stored with each call: which dialer places it
 
     def originate(self, calls: Sequence[QueuedCall], now: datetime) -> None:
         """Start the calls, already queued and committed, and return at once; they ring and

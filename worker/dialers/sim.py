@@ -19,8 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models.outcome import CallOutcome, Leg, LegResult
-from models.repository import calls_repo
+from models.rules.outcome import CallOutcome, Leg, LegResult
+from models.storage.repository import calls_repo
 from worker.dialers.base import DialRequest, QueuedCall
 
 
@@ -100,7 +100,7 @@ class SimDialer:
     """The simulated network: a call's fate is fixed when it is placed and written to its
     call at once, to be collected when it has ended; ringing and talking hold no worker."""
 
-    name = "sim"
+    name = calls_repo.DialerName("sim")
 
     def __init__(self, engine: sa.Engine, scenario: Scenario,
                  dial_log: Path | None = None) -> None:

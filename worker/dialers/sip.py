@@ -10,12 +10,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models.repository import sip_repo
+from models.storage.repository import calls_repo, controllers_repo
 from worker.dialers.base import QueuedCall
 
 
 class SipDialer:
-    name = sip_repo.SIP_DIALER
+    name = calls_repo.SIP_DIALER
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -23,4 +23,4 @@ class SipDialer:
     def originate(self, calls: Sequence[QueuedCall], now: datetime) -> None:
         if calls:
             with self.engine.begin() as conn:
-                sip_repo.notify_queued(conn)  # on SQLite the controllers poll instead
+                controllers_repo.notify_queued(conn)  # on SQLite the controllers poll instead

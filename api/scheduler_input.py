@@ -1,0 +1,84 @@
+"""Validation of scheduler bodies: pure, every error names the field and rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from models.rules import limits, text
+from models.shapes.validation import FieldError, InvalidInput
+
+
+def _whole(low: int, nullable: bool) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if value is None and nullable:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not (
+            low <= value <= limits.INT32_MAX
+        ):
+            raise ValueError(f"must be a whole number from {low} to {limits.INT32_MAX}"
+                             + (", or null for no limit" if nullable else ""))
+        return value
+    return check
+
+
+def _percent(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise ValueError("must be a percentage from 0 to 100, or null to turn the ASR rule off")
+    return float(value)
+
+
+def _name(value: object) -> object:
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= limits.NAME_CHARS_MAX:
+        raise ValueError(f"must be 1 to {limits.NAME_CHARS_MAX} characters")
+    if text.unsafe_text(value):
+        raise ValueError(text.NO_CONTROL_RULE)
+    return value.strip()
+
+
+# API field → (column, check). `interval` and `asr_pause` are seconds.
+FIELDS: dict[str, tuple[str, Callable[[object], object]]] = {
+    "name": ("name", _name),
+    "concurrent_task_limit": ("concurrent_task_limit", _whole(1, nullable=True)),
+    "interval": ("interval_s", _whole(0, nullable=False)),
+    "asr_threshold": ("asr_threshold", _percent),
+    "asr_window": ("asr_window", _whole(1, nullable=False)),
+    "asr_min_attempts": ("asr_min_attempts", _whole(1, nullable=False)),
+    "asr_pause": ("asr_pause_s", _whole(0, nullable=False)),
+}
+
+
+def _columns(raw: object) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise InvalidInput([FieldError("body", "must be a JSON object")])
+    errors = [FieldError(text.field_name(k), "is not a known scheduler field")
+              for k in sorted(set(raw) - set(FIELDS))]
+    columns: dict[str, Any] = {}
+    for field, value in raw.items():
+        if field not in FIELDS:
+            continue
+        column, check = FIELDS[field]
+        try:
+            columns[column] = check(value)
+        except ValueError as error:
+            errors.append(FieldError(field, str(error)))
+    if errors:
+        raise InvalidInput(errors)
+    return columns
+
+
+def new_scheduler(raw: object) -> dict[str, Any]:
+    """Columns for a new scheduler; settings left out keep the table's defaults."""
+    columns = _columns(raw)
+    if "name" not in columns:
+        raise InvalidInput([FieldError("name", "is required")])
+    return columns
+
+
+def scheduler_changes(raw: object) -> dict[str, Any]:
+    columns = _columns(raw)
+    if not columns:
+        raise InvalidInput([FieldError("body", "must name at least one field to change")])
+    return columns

@@ -1,0 +1,197 @@
+"""Attempts (tries): claims, dialing, outcomes, and what the reaper looks for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+
+from models.rules import attempt_state, pacing
+from models.rules.attempt_state import AttemptStatus, AttemptTrigger
+from models.rules.outcome import CallOutcome
+from models.shapes.rows import AttemptRow, ClaimedTask, Ending
+from models.storage.repository import bulk, common
+from models.storage.tables import attempts
+
+# A lost try's cause when its call was abandoned before any number was dialled.
+NOT_PLACED_CAUSE = "not_placed"
+
+
+def insert_attempts(
+    conn: sa.Connection, scheduler_id: int, claimed: Sequence[ClaimedTask], now: datetime
+) -> list[int]:
+    if not claimed:
+        return []
+    new_rows = [
+        {"task_id": c.id, "scheduler_id": scheduler_id, "attempt_no": c.attempts_made,
+         "status": AttemptStatus.CLAIMED.value, "due_at": c.next_attempt_at,
+         "claimed_at": now, "sent_at": now}
+        for c in claimed
+    ]
+    stmt = attempts.insert().returning(attempts.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in conn.execute(stmt, new_rows).scalars()]
+
+
+def begin_dialing(
+    conn: sa.Connection, attempt_ids: Sequence[int], now: datetime
+) -> list[AttemptRow]:
+    """claimed → dialing; an attempt another delivery of its message took is not returned."""
+    if not attempt_ids:
+        return []
+    stmt = (
+        attempts.update()
+        .where(attempts.c.id.in_(attempt_ids),
+               attempts.c.status.in_(attempt_state.allowed_from(AttemptTrigger.DIAL)))
+        .values(status=attempt_state.target(AttemptTrigger.DIAL).value, dialing_at=now)
+        .returning(*attempts.c)
+    )
+    return common.from_rows(AttemptRow, conn.execute(stmt))
+
+
+def end_attempts(
+    conn: sa.Connection, endings: Sequence[Ending], now: datetime,
+) -> list[AttemptRow]:
+    """dialing → completed (with the outcome) or lost (None; a call never placed is lost
+    too); returns the attempts ended here, not those another run had ended. Each attempt is
+    changed once: a second change of a row in one transaction would take key-share locks on
+    the rows it references."""
+    groups: dict[tuple[AttemptTrigger, frozenset[str]], list[dict[str, Any]]] = {}
+    for attempt_id, outcome in endings:
+        trigger = (AttemptTrigger.COMPLETE if outcome is not None and outcome.placed
+                   else AttemptTrigger.LOSE)
+        values = _ending_values(attempt_id, outcome, trigger, now)
+        groups.setdefault((trigger, frozenset(values)), []).append(values)
+    ended: list[AttemptRow] = []
+    for (trigger, _), changes in groups.items():
+        guard = attempts.c.status.in_(attempt_state.allowed_from(trigger))
+        ended += common.from_rows(
+            AttemptRow, bulk.update_each(conn, attempts, changes, guard, list(attempts.c)))
+    return ended
+
+
+def _ending_values(
+    attempt_id: int, outcome: CallOutcome | None, trigger: AttemptTrigger, now: datetime
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"id": attempt_id,
+                              "status": attempt_state.target(trigger).value, "ended_at": now}
+    if outcome is not None and not outcome.placed:
+        values["cause"] = NOT_PLACED_CAUSE
+    elif outcome is not None:
+        values.update(a_answered=outcome.a_answered, b_answered=outcome.b_answered,
+                      cause=outcome.cause.value if outcome.cause else None, cdr=outcome.cdr,
+                      talk_seconds=outcome.talk_seconds)
+    return values
+
+
+MAX_RESEND_DOUBLINGS = 10
+
+
+def take_unanswered_claims(
+    conn: sa.Connection, after_s: float, now: datetime, limit: int
+) -> list[int]:
+    """Claimed attempts whose message had time to arrive and evidently did not: waited
+    ``after_s`` since sent, doubled per earlier resend. Marked resent."""
+    waited = common.seconds_between(conn, sa.literal(now, attempts.c.sent_at.type),
+                                    attempts.c.sent_at)
+    doubling = sa.func.least(attempts.c.resends, MAX_RESEND_DOUBLINGS) \
+        if conn.dialect.name == "postgresql" else \
+        sa.func.min(attempts.c.resends, MAX_RESEND_DOUBLINGS)
+    due = (
+        sa.select(attempts.c.id)
+        .where(attempts.c.status == AttemptStatus.CLAIMED.value,
+               waited > sa.literal(after_s) * sa.literal(1).op("<<")(doubling))
+        .limit(limit).with_for_update(skip_locked=True)
+    )
+    stmt = (
+        sa.update(attempts)
+        .where(attempts.c.id.in_(due.scalar_subquery()),
+               attempts.c.status == AttemptStatus.CLAIMED.value)
+        .values(sent_at=now, resends=attempts.c.resends + 1)
+        .returning(attempts.c.id)
+    )
+    return [int(i) for i in conn.execute(stmt).scalars()]
+
+
+def dialing_since(conn: sa.Connection, dialing_before: datetime, limit: int) -> list[int]:
+    stmt = (
+        sa.select(attempts.c.id)
+        .where(attempts.c.status == AttemptStatus.DIALING.value,
+               attempts.c.dialing_at < dialing_before)
+        .limit(limit)
+    )
+    return [int(i) for i in conn.execute(stmt).scalars()]
+
+
+def pacing_history(
+    conn: sa.Connection, scheduler_id: int, measure_from: datetime | None,
+    window: int | None, asr_hold_until: datetime | None, *, need_last_dial: bool,
+) -> pacing.History:
+    """What pacing needs to know of a scheduler's tries, read under its row lock: the
+    running tries always, the last dial only for an interval rule (``need_last_dial``), the
+    answers of the last ``window`` tries only for an ASR rule. Each is an index read."""
+    running, claimed = conn.execute(running_counts(scheduler_id)).one()
+    last_dial = (conn.execute(last_dial_at(scheduler_id)).scalar_one() if need_last_dial
+                 else None)
+    answered = (conn.execute(recent_answers(scheduler_id, measure_from, window)).scalars().all()
+                if window else [])
+    return pacing.History(
+        running=int(running), claimed_not_dialled=int(claimed), last_dial_at=last_dial,
+        recent_a_answered=tuple(bool(a) for a in answered), asr_hold_until=asr_hold_until,
+    )
+
+
+def running_counts(scheduler_id: int) -> sa.Select[int, int]:
+    """Tries claimed or dialling, and of them those still claimed (the partial index)."""
+    return sa.select(
+        sa.func.count(),
+        sa.func.count().filter(attempts.c.status == AttemptStatus.CLAIMED.value),
+    ).where(attempts.c.scheduler_id == scheduler_id,
+            attempts.c.status.in_([s.value for s in attempt_state.RUNNING]))
+
+
+def last_dial_at(scheduler_id: int) -> sa.Select[datetime | None]:
+    return sa.select(sa.func.max(attempts.c.dialing_at)).where(
+        attempts.c.scheduler_id == scheduler_id)
+
+
+def recent_answers(
+    scheduler_id: int, measure_from: datetime | None, window: int
+) -> sa.Select[bool | None]:
+    """A leg answered?, for the newest ended tries (since ``measure_from``), newest first."""
+    recent = sa.select(attempts.c.a_answered).where(
+        attempts.c.scheduler_id == scheduler_id,
+        attempts.c.status.in_([s.value for s in attempt_state.FINAL]),
+        attempts.c.ended_at.is_not(None),
+        # A try never placed rang nobody: it says nothing of the answer rate.
+        attempts.c.cause.is_distinct_from(NOT_PLACED_CAUSE),
+    )
+    if measure_from is not None:
+        recent = recent.where(attempts.c.claimed_at >= measure_from)
+    return recent.order_by(attempts.c.ended_at.desc()).limit(window)
+
+
+def average_talk_seconds(conn: sa.Connection, scheduler_id: int) -> float | None:
+    """ACD: the mean talk time of the scheduler's connected calls."""
+    stmt = sa.select(sa.func.avg(attempts.c.talk_seconds)).where(
+        attempts.c.scheduler_id == scheduler_id,
+        attempts.c.status == AttemptStatus.COMPLETED.value,
+        attempts.c.b_answered.is_(True),
+    )
+    value = conn.execute(stmt).scalar_one()
+    return None if value is None else float(value)
+
+
+class TryTotals(NamedTuple):
+    ended: int
+    a_answered: int
+
+
+def try_totals(conn: sa.Connection, scheduler_id: int) -> TryTotals:
+    """Ended tries of a scheduler, and how many of them had their A leg answer."""
+    row = conn.execute(sa.select(
+        sa.func.count(), sa.func.count().filter(attempts.c.a_answered.is_(True))
+    ).where(attempts.c.scheduler_id == scheduler_id,
+            attempts.c.status.in_([s.value for s in attempt_state.FINAL]))).one()
+    return TryTotals(int(row[0]), int(row[1]))

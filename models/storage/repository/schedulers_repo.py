@@ -1,0 +1,77 @@
+"""Schedulers: their settings, a scheduler-wide pause, and the row lock pacing holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from models.shapes.rows import SchedulerRow
+from models.storage.repository import common
+from models.storage.tables import schedulers
+
+
+def create_scheduler(
+    conn: sa.Connection, client_id: int, fields: dict[str, Any], now: datetime
+) -> SchedulerRow:
+    stmt = schedulers.insert().returning(*schedulers.c)
+    created = conn.execute(stmt, {**fields, "client_id": client_id, "created_at": now}).one()
+    return common.from_row(SchedulerRow, created)
+
+
+def get_scheduler(conn: sa.Connection, client_id: int, scheduler_id: int) -> SchedulerRow | None:
+    stmt = sa.select(schedulers).where(
+        schedulers.c.id == scheduler_id, schedulers.c.client_id == client_id
+    )
+    return common.optional(SchedulerRow, conn.execute(stmt).first())
+
+
+def find_scheduler(conn: sa.Connection, scheduler_id: int) -> SchedulerRow | None:
+    stmt = sa.select(schedulers).where(schedulers.c.id == scheduler_id)
+    return common.optional(SchedulerRow, conn.execute(stmt).first())
+
+
+def lock_scheduler(conn: sa.Connection, scheduler_id: int) -> SchedulerRow | None:
+    """Lock the scheduler row for pacing; None when another dispatcher holds it.
+
+    FOR NO KEY UPDATE: dispatchers exclude each other, but the key-share locks that rows
+    referencing the scheduler take (a bulk add of tasks, a try's completion) do not make a
+    dispatcher skip it."""
+    stmt = (
+        sa.select(schedulers)
+        .where(schedulers.c.id == scheduler_id)
+        .with_for_update(skip_locked=True, key_share=True)
+    )
+    return common.optional(SchedulerRow, conn.execute(stmt).first())
+
+
+def start_asr_hold(conn: sa.Connection, scheduler_id: int, until: datetime) -> None:
+    """Hold until ``until``; tries claimed from then on are the next ASR measurement."""
+    conn.execute(
+        schedulers.update().where(schedulers.c.id == scheduler_id)
+        .values(asr_hold_until=until, asr_measure_from=until)
+    )
+
+
+def update_scheduler(
+    conn: sa.Connection, client_id: int, scheduler_id: int, changes: dict[str, Any]
+) -> SchedulerRow | None:
+    stmt = (
+        schedulers.update()
+        .where(schedulers.c.id == scheduler_id, schedulers.c.client_id == client_id)
+        .values(**changes)
+        .returning(*schedulers.c)
+    )
+    return common.optional(SchedulerRow, conn.execute(stmt).first())
+
+
+def set_scheduler_paused(
+    conn: sa.Connection, client_id: int, scheduler_id: int, paused_at: datetime | None
+) -> SchedulerRow | None:
+    stmt = (
+        schedulers.update()
+        .where(schedulers.c.id == scheduler_id, schedulers.c.client_id == client_id)
+        .values(paused_at=paused_at).returning(*schedulers.c)
+    )
+    return common.optional(SchedulerRow, conn.execute(stmt).first())

@@ -17,11 +17,14 @@ TIMEZONE_RULE = "must be an IANA time zone name known to the tz database (e.g. E
 ONE_SECOND = timedelta(seconds=1)
 
 
+# Files of a system's zoneinfo folder that name this machine's zone, not a place.
+_NOT_PLACES = frozenset({"localtime", "posixrules"})
+
+
 @cache
 def _known_zones() -> frozenset[str]:
-    # available_timezones() reads the tz database's list; ZoneInfo alone would also take
-    # a file of the system's zoneinfo folder that is no zone (e.g. "localtime").
-    return frozenset(available_timezones())
+    # The tz database's list: ZoneInfo alone would open any file under the zoneinfo folder.
+    return frozenset(available_timezones()) - _NOT_PLACES
 
 
 def timezone_problem(name: object) -> str | None:

@@ -28,12 +28,13 @@ def on(days: str, start: str, end: str) -> dict[str, list[list[str]]]:
     return {day: [[start, end]] for day in days.split()}
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def local(zone: str, *args: int) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo(zone))
+def local(zone: str, year: int, month: int, day: int, hour: int, minute: int,
+          second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(zone))
 
 
 def is_open(calling: CallingRules, zones: list[str], moment: datetime) -> bool:

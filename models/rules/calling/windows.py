@@ -101,7 +101,7 @@ def _next_open(rules: CallingRules, names: Sequence[str], now: datetime) -> date
         return None  # no range on any day: never open
     # Whole seconds, as offset_segments wants; the answer is never before ``now``.
     start = now.replace(microsecond=0)
-    horizon = min(now + timedelta(days=SEARCH_DAYS), _LATEST)
+    horizon = min(start + timedelta(days=SEARCH_DAYS), _LATEST)
     tzs = [zone(name) for name in dict.fromkeys(names)]
     while start < horizon:
         end = min(start + _CHUNK, horizon)

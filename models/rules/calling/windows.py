@@ -1,0 +1,163 @@
+"""Whether a number may be rung now under a scheduler's calling rules, and if not, when.
+
+An instant is open in a zone when the wall-clock time it shows there lies in a range of
+the rules for the local date it shows. That reading settles the DST cases by itself: a
+range starting in the hour the clocks skip opens at the first instant after the skip (the
+first one showing a time in range), and a range holding the hour shown twice is open in
+both occurrences. A number of several zones is open only when open in every one of them:
+the range is applied where it is strictest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from models.rules import timefmt
+from models.rules.calling.days import day_plan
+from models.rules.calling.localtime import offset_segments, utc, zone
+from models.rules.calling.spec import CallingRules
+
+SEARCH_DAYS = 400
+# Searched a week at a time: the opening is usually in the first one.
+_CHUNK = timedelta(days=7)
+# The last instant a search may reach without passing datetime's range.
+_LATEST = datetime(9999, 12, 1, tzinfo=UTC)
+Interval = tuple[datetime, datetime]  # UTC, [start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowEvidence:
+    """Why one zone was open or closed at ``now``: the local time read there and the rule
+    that allowed it ("mon 09:00-12:00", "no rules") or held it."""
+
+    zone: str
+    local_time: datetime
+    open: bool
+    rule: str
+
+    def to_document(self) -> dict[str, Any]:
+        return {"zone": self.zone, "local_time": self.local_time.isoformat(),
+                "open": self.open, "rule": self.rule}
+
+
+@dataclass(frozen=True, slots=True)
+class WindowDecision:
+    """``next_open_at``: the earliest instant >= now open in every zone (now itself when
+    open), None when none is within SEARCH_DAYS."""
+
+    open: bool
+    next_open_at: datetime | None
+    evidence: tuple[WindowEvidence, ...]
+
+    def to_document(self) -> dict[str, Any]:
+        return {"open": self.open, "next_open_at": timefmt.iso(self.next_open_at),
+                "evidence": [item.to_document() for item in self.evidence]}
+
+
+def window_decision(rules: CallingRules | None, zones: Sequence[str],
+                    now: datetime) -> WindowDecision:
+    """Open only if open in every zone of ``zones`` (the rules' default zone when empty)."""
+    now = utc(now)
+    if rules is None:
+        evidence = tuple(WindowEvidence(name, now.astimezone(zone(name)), True, "no rules")
+                         for name in zones)
+        return WindowDecision(True, now, evidence)
+    names = tuple(zones) or (rules.default_timezone,)
+    evidence = tuple(_evidence(rules, name, now) for name in names)
+    if all(item.open for item in evidence):
+        return WindowDecision(True, now, evidence)
+    return WindowDecision(False, _next_open(rules, names, now), evidence)
+
+
+def _evidence(rules: CallingRules, name: str, now: datetime) -> WindowEvidence:
+    local = now.astimezone(zone(name))
+    day = local.date()
+    plan = day_plan(rules, day)
+    if plan.closed_by is not None:
+        return WindowEvidence(name, local, False, plan.closed_by)
+    since_midnight = _since_midnight(local.replace(tzinfo=None), day)
+    for time_range in plan.ranges:
+        if time_range.start <= since_midnight < time_range.end:
+            suffix = "" if rules.week is not None else " (no calling_windows: all day)"
+            return WindowEvidence(name, local, True,
+                                  f"{plan.weekday} {time_range.label()}{suffix}")
+    ranges = ", ".join(r.label() for r in plan.ranges)
+    rule = f"{plan.weekday}: outside {ranges}" if ranges else f"{plan.weekday}: closed all day"
+    return WindowEvidence(name, local, False, rule)
+
+
+def _since_midnight(wall: datetime, day: date) -> float:
+    """Minutes (with their fraction) since ``day``'s midnight on the wall clock."""
+    return (wall - datetime.combine(day, time())) / timedelta(minutes=1)
+
+
+def _next_open(rules: CallingRules, names: Sequence[str], now: datetime) -> datetime | None:
+    week = rules.week
+    if week is not None and not any(week):
+        return None  # no range on any day: never open
+    # Whole seconds, as offset_segments wants; the answer is never before ``now``.
+    start = now.replace(microsecond=0)
+    horizon = min(start + timedelta(days=SEARCH_DAYS), _LATEST)
+    tzs = [zone(name) for name in dict.fromkeys(names)]
+    while start < horizon:
+        end = min(start + _CHUNK, horizon)
+        common = _open_intervals(rules, tzs[0], start, end)
+        for tz in tzs[1:]:
+            if not common:
+                break
+            common = _intersect(common, _open_intervals(rules, tz, start, end))
+        for low, high in common:
+            if high > now:
+                return max(low, now)
+        start = end
+    return None
+
+
+def _open_intervals(rules: CallingRules, tz: ZoneInfo, start: datetime,
+                    end: datetime) -> list[Interval]:
+    """The open instants of [start, end) in ``tz``, as sorted, disjoint intervals: on each
+    stretch of one UTC offset, the local dates' ranges shifted back by that offset."""
+    found: list[Interval] = []
+    for seg_start, seg_end, offset in offset_segments(tz, start, end):
+        wall_low = (seg_start + offset).replace(tzinfo=None)
+        wall_high = wall_low + (seg_end - seg_start)
+        day = wall_low.date()
+        while (midnight := datetime.combine(day, time())) < wall_high:
+            for time_range in day_plan(rules, day).ranges:
+                low = max(wall_low, midnight + timedelta(minutes=time_range.start))
+                high = min(wall_high, midnight + timedelta(minutes=time_range.end))
+                if low < high:
+                    found.append(((low - offset).replace(tzinfo=UTC),
+                                  (high - offset).replace(tzinfo=UTC)))
+            day += timedelta(days=1)
+    return _merge(sorted(found))
+
+
+def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for low, high in intervals:
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def _intersect(first: Sequence[Interval], second: Sequence[Interval]) -> list[Interval]:
+    """Both sorted and disjoint; walked together."""
+    common: list[Interval] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        low, high = max(first[i][0], second[j][0]), min(first[i][1], second[j][1])
+        if low < high:
+            common.append((low, high))
+        if first[i][1] < second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return common
+

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from enum import StrEnum
 
-from models.shapes.validation import FieldError, InvalidInput
+from models.rules.errors import FieldError, InvalidInput
 
 TOKEN_PREFIX = "rbk_"
 TOKEN_BYTES = 32

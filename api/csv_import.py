@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from api import enqueue, progress
 from models import clock
 from models.rules import limits, text
+from models.rules.errors import FieldError, InvalidInput
 from models.shapes import validation
-from models.shapes.validation import FieldError, InvalidInput, NewTask
+from models.shapes.validation import NewTask
 
 INT_COLUMNS = frozenset({"try_count", "extension_id"})
 CALLBACK_COLUMNS = ("caller_id_name", "caller_id_number")

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from api import scheduler_input
 from api.exceptions import DuplicateScheduler, UnknownScheduler
 from models.rules import limits
+from models.rules.errors import FieldError, InvalidInput
 from models.shapes import account_input, rows, validation, views
-from models.shapes.validation import FieldError, InvalidInput, NewTask
+from models.shapes.validation import NewTask
 from models.storage.repository import (
     clients_repo,
     jobs_repo,

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import exceptions
 from api.responses import SafeJSONResponse
-from models.shapes.validation import FieldError, InvalidInput
+from models.rules.errors import FieldError, InvalidInput
 
 log = logging.getLogger(__name__)
 

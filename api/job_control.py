@@ -14,10 +14,10 @@ from api import exceptions, job_document
 from models import clock
 from models.rules import action_state, job_state, limits, task_state, text
 from models.rules.action_state import ActionKind
+from models.rules.errors import FieldError, InvalidInput
 from models.rules.job_state import JobStatus, JobTrigger
 from models.rules.task_state import TaskStatus
 from models.shapes import views
-from models.shapes.validation import FieldError, InvalidInput
 from models.storage.repository import actions_repo, jobs_repo, schedulers_repo, tasks_repo
 
 SendAction = Callable[[int], None]

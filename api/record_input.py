@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from models.rules import limits, text
-from models.shapes.validation import FieldError, InvalidInput
+from models.rules.errors import FieldError, InvalidInput
 
 CALLBACK_TYPES = ("Personal", "Campaign")
 TEXT_RULE = (f"must be a non-empty string of at most {limits.RECORD_TEXT_CHARS_MAX} "

@@ -16,7 +16,7 @@ from api.errors import ApiError
 from api.responses import SafeJSONResponse
 from models import clock
 from models.rules import limits
-from models.shapes.validation import FieldError
+from models.rules.errors import FieldError
 
 router = APIRouter()
 Writer = Annotated[Principal, Depends(require(Scope.ACCOUNTS_WRITE))]

@@ -16,7 +16,7 @@ from api.errors import ApiError
 from api.responses import SafeJSONResponse
 from models import clock
 from models.rules import job_state, limits
-from models.shapes.validation import InvalidInput
+from models.rules.errors import InvalidInput
 from models.storage.repository import jobs_repo
 
 router = APIRouter()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from models.rules import limits, text
-from models.shapes.validation import FieldError, InvalidInput
+from models.rules.errors import FieldError, InvalidInput
 
 
 def _whole(low: int, nullable: bool) -> Callable[[object], object]:

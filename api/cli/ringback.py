@@ -10,7 +10,7 @@ from api import exceptions
 from api.cli import service_commands, task_commands, token_commands
 from api.cli.common import Subcommands
 from models import settings as settings_module
-from models.shapes.validation import InvalidInput
+from models.rules.errors import InvalidInput
 
 # In the order ``ringback --help`` lists them.
 SUBCOMMANDS: tuple[Callable[[Subcommands], None], ...] = (

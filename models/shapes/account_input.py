@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from models.rules import limits, sip_uri, text
-from models.shapes.validation import FieldError, InvalidInput
+from models.rules.errors import FieldError, InvalidInput
 
 SIP_DIALER = "sip"  # settings.dialer: calls placed by `ringback sip` controllers
 ACCOUNT_FIELDS = frozenset({"extension_id", "username", "password", "domain", "trunk"})

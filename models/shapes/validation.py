@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from models.rules import limits, text, timefmt
+from models.rules.errors import FieldError, InvalidInput
 
 # Matched whole (fullmatch): a `$` would also match before a final newline.
 PHONE_NUMBER = re.compile(r"\+?[0-9]{3,20}")
@@ -22,23 +23,6 @@ TASK_FIELDS = frozenset(
      "start_time_utc", "callback_params", *URL_FIELDS}
 )
 CALLBACK_PARAM_FIELDS = frozenset({"caller_id_name", "caller_id_number", "extended_a_numbers"})
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    rule: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.rule}"
-
-
-class InvalidInput(ValueError):
-    """Input broke one or more rules; nothing was changed."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from api import enqueue, exceptions
 from models import clock
-from models.shapes.validation import InvalidInput
+from models.rules.errors import InvalidInput
 from models.storage.tables import jobs, tasks
 from tests.integration.test_core_flow import A_NUMBER, B_NUMBER, CLIENT_ID, add, new_scheduler
 

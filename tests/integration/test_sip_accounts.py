@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from api import csv_import, enqueue
 from models import clock
+from models.rules.errors import InvalidInput
 from models.shapes.account_input import NewAccount
-from models.shapes.validation import InvalidInput
 from models.storage.call_tables import sip_accounts
 from models.storage.repository import clients_repo, sip_accounts_repo
 from models.storage.tables import tasks

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from models.rules.errors import FieldError, InvalidInput
 from models.shapes import account_input
 from models.shapes.account_input import NewAccount
-from models.shapes.validation import FieldError, InvalidInput
 
 SECRET = "s3cr3t-Pa55"
 

@@ -19,7 +19,7 @@ from models.rules.calling.caps import (
     cap_decision,
     parse_number_caps,
 )
-from models.shapes.validation import FieldError, InvalidInput
+from models.rules.errors import FieldError, InvalidInput
 from tests import strategies
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)

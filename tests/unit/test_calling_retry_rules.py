@@ -25,9 +25,9 @@ from models.rules.calling.retry_rules import (
 )
 from models.rules.calling.spec import parse_calling_rules
 from models.rules.calling.windows import window_decision
+from models.rules.errors import FieldError, InvalidInput
 from models.rules.outcome import NOT_PLACED, CallOutcome, LegResult
 from models.rules.outcome import Leg as CallLeg
-from models.shapes.validation import FieldError, InvalidInput
 from tests import strategies
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)

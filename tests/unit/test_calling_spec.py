@@ -17,7 +17,7 @@ from models.rules.calling.spec import (
     TimeRange,
     parse_calling_rules,
 )
-from models.shapes.validation import FieldError, InvalidInput
+from models.rules.errors import FieldError, InvalidInput
 from tests import strategies
 
 

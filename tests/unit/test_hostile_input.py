@@ -10,7 +10,8 @@ import pytest
 
 from api import record_input, scheduler_input
 from models.rules import text, timefmt
-from models.shapes.validation import InvalidInput, validate_tasks
+from models.rules.errors import InvalidInput
+from models.shapes.validation import validate_tasks
 
 A, B = "+15550000001", "+15550000002"
 NUL, SURROGATE = "\x00", "\ud800"

@@ -6,7 +6,7 @@ import pytest
 
 from api import access, rate_limit
 from api.access import Scope
-from models.shapes.validation import InvalidInput
+from models.rules.errors import InvalidInput
 
 
 def test_a_full_bucket_allows_its_burst_then_refuses_with_the_wait() -> None:

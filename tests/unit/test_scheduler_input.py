@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from api import scheduler_input
-from models.shapes.validation import InvalidInput
+from models.rules.errors import InvalidInput
 
 
 def test_a_new_scheduler_maps_api_fields_to_columns() -> None:

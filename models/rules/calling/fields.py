@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from models.rules import text
-from models.shapes.validation import MAX_STORED_INT, FieldError, InvalidInput
-
-__all__ = ["MAX_STORED_INT", "Checker"]
+from models.rules import limits, text
+from models.rules.errors import FieldError, InvalidInput
 
 
 class Checker:
@@ -36,7 +34,7 @@ class Checker:
             self.fail(f"{field}.{text.field_name(key)}", rule)
 
     def whole_number(self, value: object, field: str, low: int,
-                     high: int = MAX_STORED_INT) -> int | None:
+                     high: int = limits.INT32_MAX) -> int | None:
         # bool is an int in Python, never in the client's JSON.
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(field, f"must be a whole number from {low} to {high}")

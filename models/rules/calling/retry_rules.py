@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from models.rules import limits
 from models.rules import outcome as call_outcome
-from models.rules.calling.fields import MAX_STORED_INT, Checker
+from models.rules.calling.fields import Checker
 from models.rules.calling.localtime import utc
 
 MAX_FACTOR = 100
@@ -59,9 +60,9 @@ class RetryRule:
     final: bool = False
 
     def pause(self, consecutive: int, default_pause_s: int) -> int:
-        """pause_s * factor ** (consecutive - 1), at most max_pause_s (and MAX_STORED_INT)."""
+        """pause_s * factor ** (consecutive - 1), at most max_pause_s (and limits.INT32_MAX)."""
         base = default_pause_s if self.pause_s is None else self.pause_s
-        cap = MAX_STORED_INT if self.max_pause_s is None else self.max_pause_s
+        cap = limits.INT32_MAX if self.max_pause_s is None else self.max_pause_s
         try:
             grown = base * float(self.factor) ** max(consecutive - 1, 0)
         except OverflowError:  # factor ** a long streak: past any cap

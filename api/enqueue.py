@@ -63,8 +63,12 @@ def update_scheduler(
     changes = scheduler_input.scheduler_changes(body)
     try:
         with engine.begin() as conn:
-            row = (schedulers_repo.update_scheduler(conn, client_id, scheduler_id, changes)
-                   if changes else schedulers_repo.get_scheduler(conn, client_id, scheduler_id))
+            if "calling_rules" in changes:  # merged into the stored rules, under the row lock
+                stored = schedulers_repo.get_scheduler_for_change(conn, client_id, scheduler_id)
+                if stored is None:
+                    raise UnknownScheduler(scheduler_id)
+                changes |= scheduler_input.calling_rule_changes(body, stored.calling_rules)
+            row = schedulers_repo.update_scheduler(conn, client_id, scheduler_id, changes)
     except sa.exc.IntegrityError as error:
         raise DuplicateScheduler(str(changes.get("name"))) from error
     if row is None:

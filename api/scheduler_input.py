@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from models.rules import limits, text
+from models.rules.calling import caps, retry_rules, spec
 from models.rules.errors import FieldError, InvalidInput
 
 
@@ -50,11 +51,15 @@ FIELDS: dict[str, tuple[str, Callable[[object], object]]] = {
 }
 
 
+# The calling-rule fields: each kind is stored as its document in one column.
+RULE_FIELDS = frozenset({*spec.CALLING_RULE_FIELDS, "retry_rules", "number_caps"})
+
+
 def _columns(raw: object) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise InvalidInput([FieldError("body", "must be a JSON object")])
     errors = [FieldError(text.field_name(k), "is not a known scheduler field")
-              for k in sorted(set(raw) - set(FIELDS))]
+              for k in sorted(set(raw) - set(FIELDS) - RULE_FIELDS)]
     columns: dict[str, Any] = {}
     for field, value in raw.items():
         if field not in FIELDS:
@@ -64,9 +69,48 @@ def _columns(raw: object) -> dict[str, Any]:
             columns[column] = check(value)
         except ValueError as error:
             errors.append(FieldError(field, str(error)))
+    try:
+        columns.update(_rule_columns(raw, None))
+    except InvalidInput as invalid:
+        errors.extend(invalid.errors)
     if errors:
         raise InvalidInput(errors)
     return columns
+
+
+def _rule_columns(raw: Mapping[str, Any], stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Columns for the calling-rule fields ``raw`` names. The five calling-window fields are
+    one set of rules: those given replace the same ones of ``stored`` (null clears one)."""
+    given = {name: raw[name] for name in spec.CALLING_RULE_FIELDS if name in raw}
+    parsers: dict[str, Callable[[], Any]] = {}
+    if "retry_rules" in raw:
+        parsers["retry_rules"] = lambda: retry_rules.parse_retry_rules(raw["retry_rules"])
+    if "number_caps" in raw:
+        parsers["number_caps"] = lambda: caps.parse_number_caps(raw["number_caps"])
+    if given:
+        parsers["calling_rules"] = lambda: spec.parse_calling_rules({**(stored or {}), **given})
+    found: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for column, parse in parsers.items():
+        try:
+            rules = parse()
+        except InvalidInput as invalid:
+            errors.extend(invalid.errors)
+            continue
+        found[column] = None if rules is None else rules.to_document()
+    if errors:
+        raise InvalidInput(errors)
+    return found
+
+
+def calling_rule_changes(raw: object, stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The calling-rules column once the PATCH ``raw`` (already checked by
+    scheduler_changes) is merged into the scheduler's ``stored`` rules: a preset given to
+    a scheduler that has windows is refused here, naming the field."""
+    if not isinstance(raw, Mapping):
+        return {}
+    return _rule_columns({name: raw[name] for name in spec.CALLING_RULE_FIELDS
+                          if name in raw}, stored)
 
 
 def new_scheduler(raw: object) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import schemas_rules
 from api.schemas_sip import SipAccountIn
 from models.rules import limits
 
@@ -95,11 +96,11 @@ class PacingFields(BaseModel):
     asr_pause: int = Field(300, ge=0, le=limits.INT32_MAX, description="seconds an ASR hold lasts")
 
 
-class SchedulerIn(PacingFields):
+class SchedulerIn(PacingFields, schemas_rules.CallingRuleFields):
     name: str = Field(min_length=1, max_length=limits.NAME_CHARS_MAX, pattern=NAME_PATTERN)
 
 
-class SchedulerPatch(PacingFields):
+class SchedulerPatch(PacingFields, schemas_rules.CallingRuleFields):
     # Every field may be left out, but a PATCH must change something.
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
     name: str = Field("", min_length=1, max_length=limits.NAME_CHARS_MAX,
@@ -118,6 +119,13 @@ class SchedulerOut(BaseModel):
     asr_min_attempts: int
     asr_pause: int
     paused: bool = Field(description="paused scheduler-wide: nothing new is dialled")
+    calling_windows: dict[str, list[list[str]]] | None
+    calling_window_preset: str | None
+    holidays_country: str | None
+    skip_dates: list[str]
+    default_timezone: str
+    retry_rules: dict[str, dict[str, Any]] | None
+    number_caps: dict[str, Any] | None
 
 
 class SchedulerStats(BaseModel):
@@ -128,6 +136,8 @@ class SchedulerStats(BaseModel):
     asr_tries: int = Field(description="tries the ASR was measured over")
     acd_seconds: float | None = Field(description="average talk time of connected calls")
     asr_hold_until: str | None = Field(description="when the current ASR hold ends (UTC)")
+    calling_rules: dict[str, Any] = Field(
+        description="the scheduler's calling windows, retry rules and number caps")
 
 
 class FieldProblem(BaseModel):

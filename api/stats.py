@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from api import asr, exceptions
 from models.rules import timefmt
 from models.rules.task_state import TaskStatus
+from models.shapes import views
 from models.storage.repository import attempts_repo, schedulers_repo, tasks_repo
 
 
@@ -32,4 +33,5 @@ def scheduler_stats(
         "asr_tries": measured.tries,
         "acd_seconds": None if acd_s is None else round(acd_s, 3),
         "asr_hold_until": timefmt.format(hold_until) if hold_until and hold_until > now else None,
+        "calling_rules": views.calling_rules_object(scheduler),
     }

@@ -42,6 +42,9 @@ class SchedulerRow:
     asr_hold_until: datetime | None
     asr_measure_from: datetime | None
     paused_at: datetime | None
+    calling_rules: dict[str, Any] | None
+    retry_rules: dict[str, Any] | None
+    number_caps: dict[str, Any] | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

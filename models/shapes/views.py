@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from models.rules import timefmt
+from models.rules.calling.spec import DEFAULT_TIMEZONE
 
 if TYPE_CHECKING:
     from models.shapes.rows import AccountRow, SchedulerRow
@@ -59,6 +60,21 @@ def scheduler_object(row: SchedulerRow) -> dict[str, Any]:
         "asr_threshold": row.asr_threshold, "asr_window": row.asr_window,
         "asr_min_attempts": row.asr_min_attempts, "asr_pause": row.asr_pause_s,
         "paused": row.paused_at is not None,
+        **calling_rules_object(row),
+    }
+
+
+def calling_rules_object(row: SchedulerRow) -> dict[str, Any]:
+    """A scheduler's calling rules as the API shows them: every field, null when unset."""
+    windows = row.calling_rules or {}
+    return {
+        "calling_windows": windows.get("calling_windows"),
+        "calling_window_preset": windows.get("calling_window_preset"),
+        "holidays_country": windows.get("holidays_country"),
+        "skip_dates": windows.get("skip_dates", []),
+        "default_timezone": windows.get("default_timezone", DEFAULT_TIMEZONE),
+        "retry_rules": row.retry_rules,
+        "number_caps": row.number_caps,
     }
 
 

@@ -47,6 +47,10 @@ schedulers = sa.Table(
     sa.Column("asr_measure_from", columns.UtcDateTime, nullable=True),
     # A scheduler-wide pause: dispatch starts nothing here until it is resumed.
     sa.Column("paused_at", columns.UtcDateTime, nullable=True),
+    # Calling rules (models/rules/calling), each stored as its document; null: none.
+    sa.Column("calling_rules", sa.JSON, nullable=True),
+    sa.Column("retry_rules", sa.JSON, nullable=True),
+    sa.Column("number_caps", sa.JSON, nullable=True),
     sa.UniqueConstraint("client_id", "name"),
 )
 

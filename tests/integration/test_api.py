@@ -37,8 +37,14 @@ def test_scheduler_create_get_patch_and_duplicate_name(served_api: Api) -> None:
     scheduler = created.json()
     assert set(scheduler) == {"id", "client_id", "name", "create_date_utc",
                               "concurrent_task_limit", "interval", "asr_threshold",
-                              "asr_window", "asr_min_attempts", "asr_pause", "paused"}
+                              "asr_window", "asr_min_attempts", "asr_pause", "paused",
+                              "calling_windows", "calling_window_preset", "holidays_country",
+                              "skip_dates", "default_timezone", "retry_rules", "number_caps"}
     assert (scheduler["concurrent_task_limit"], scheduler["asr_threshold"]) == (None, None)
+    # No calling rules given: always open, every retry after try_again_pause, no caps.
+    assert (scheduler["calling_windows"], scheduler["calling_window_preset"],
+            scheduler["skip_dates"], scheduler["default_timezone"], scheduler["retry_rules"],
+            scheduler["number_caps"]) == (None, None, [], "UTC", None, None)
     assert (scheduler["client_id"], scheduler["name"]) == (client_id, "evening")
     got = served_api.call("GET", f"{base}/{scheduler['id']}", token)
     assert got.status_code == 200 and got.json() == scheduler

@@ -32,6 +32,17 @@ def find_scheduler(conn: sa.Connection, scheduler_id: int) -> SchedulerRow | Non
     return common.optional(SchedulerRow, conn.execute(stmt).first())
 
 
+def get_scheduler_for_change(
+    conn: sa.Connection, client_id: int, scheduler_id: int
+) -> SchedulerRow | None:
+    """The client's scheduler, locked until the transaction ends (waiting for a dispatcher's
+    brief lock), for a change that is computed from what is stored."""
+    stmt = sa.select(schedulers).where(
+        schedulers.c.id == scheduler_id, schedulers.c.client_id == client_id
+    ).with_for_update(key_share=True)
+    return common.optional(SchedulerRow, conn.execute(stmt).first())
+
+
 def lock_scheduler(conn: sa.Connection, scheduler_id: int) -> SchedulerRow | None:
     """Lock the scheduler row for pacing; None when another dispatcher holds it.
 

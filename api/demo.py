@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from api import enqueue, progress, stats
 from models import clock
-from models.storage.repository import attempts_repo, tasks_repo
+from models.storage.repository import attempts_repo, task_reads
 
 DEMO_B_NUMBER = "+15559990000"
 REFRESH_S = 0.5
@@ -52,7 +52,7 @@ def run_demo(
 
 def _summary(engine: sa.Engine, scheduler_id: int, seconds: float) -> dict[str, object]:
     with engine.connect() as conn:
-        outcomes = tasks_repo.finish_outcomes(conn, scheduler_id)
+        outcomes = task_reads.finish_outcomes(conn, scheduler_id)
         tries, answered = attempts_repo.try_totals(conn, scheduler_id)
     failures = {cause: n for cause, n in outcomes.items() if cause != "success"}
     return {"scheduler_id": scheduler_id, "successes": outcomes.get("success", 0),

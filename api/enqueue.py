@@ -21,6 +21,7 @@ from models.storage.repository import (
     jobs_repo,
     schedulers_repo,
     sip_accounts_repo,
+    task_reads,
     tasks_repo,
 )
 
@@ -165,5 +166,5 @@ def _task_label(index: int) -> str:
 
 def get_task(engine: sa.Engine, client_id: int, task_id: int) -> dict[str, Any] | None:
     with engine.connect() as conn:
-        row = tasks_repo.find_task(conn, client_id, task_id)
+        row = task_reads.find_task(conn, client_id, task_id)
     return None if row is None else views.task_object(rows.as_dict(row))

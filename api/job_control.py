@@ -18,7 +18,13 @@ from models.rules.errors import FieldError, InvalidInput
 from models.rules.job_state import JobStatus, JobTrigger
 from models.rules.task_state import TaskStatus
 from models.shapes import views
-from models.storage.repository import actions_repo, jobs_repo, schedulers_repo, tasks_repo
+from models.storage.repository import (
+    actions_repo,
+    jobs_repo,
+    schedulers_repo,
+    task_reads,
+    tasks_repo,
+)
 
 SendAction = Callable[[int], None]
 
@@ -82,7 +88,7 @@ def request_reschedule(
 ) -> None:
     """Accept a "reschedule record" for a task that can still be moved; applied by the worker."""
     with engine.begin() as conn:
-        task = tasks_repo.find_task(conn, client_id, task_id)
+        task = task_reads.find_task(conn, client_id, task_id)
         if task is None:
             raise RecordNotFound(f"record {task_id} not found")
         if TaskStatus(task.status) not in task_state.WAITING:

@@ -23,7 +23,7 @@ from api.metrics import RingbackCollector
 from models import clock
 from models.rules import timefmt
 from models.shapes import rows
-from models.storage.repository import clients_repo, events_repo, tasks_repo
+from models.storage.repository import clients_repo, events_repo, task_reads
 
 router = APIRouter()
 STREAM_POLL_INTERVAL_S = 0.5
@@ -82,7 +82,7 @@ def task_events(
     """Every event of a task with its webhook delivery: where a final failure shows."""
     who.own(client_id)
     with deps.engine(request).connect() as conn:
-        task = tasks_repo.find_task(conn, client_id, task_id)
+        task = task_reads.find_task(conn, client_id, task_id)
         if task is None or task.scheduler_id != scheduler_id:
             raise ApiError(404, f"task_id: task {task_id} not found in scheduler {scheduler_id}")
         found = events_repo.task_events(conn, client_id, task_id)

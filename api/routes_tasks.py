@@ -15,7 +15,7 @@ from models import clock
 from models.rules import text
 from models.rules.task_state import TaskStatus
 from models.shapes import rows, views
-from models.storage.repository import tasks_repo
+from models.storage.repository import task_reads
 
 router = APIRouter()
 SCHEDULERS = "/client/{client_id}/task_scheduler"
@@ -116,7 +116,7 @@ def list_tasks(
     engine = deps.engine(request)
     enqueue.get_scheduler(engine, client_id, scheduler_id)  # 404 for an unknown scheduler
     with engine.connect() as conn:
-        page = tasks_repo.list_tasks(conn, client_id, scheduler_id, status=status,
+        page = task_reads.list_tasks(conn, client_id, scheduler_id, status=status,
                                      after_id=int(cursor or 0), limit=limit)
     next_cursor = str(page[-1].id) if len(page) == limit else None
     return {"tasks": [views.task_object(rows.as_dict(task)) for task in page],

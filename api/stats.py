@@ -11,7 +11,7 @@ from api import asr, exceptions
 from models.rules import timefmt
 from models.rules.task_state import TaskStatus
 from models.shapes import views
-from models.storage.repository import attempts_repo, schedulers_repo, tasks_repo
+from models.storage.repository import attempts_repo, schedulers_repo, task_reads
 
 
 def scheduler_stats(
@@ -22,7 +22,7 @@ def scheduler_stats(
         if scheduler is None:
             raise exceptions.UnknownScheduler(scheduler_id)
         measured = asr.window_asr(conn, scheduler_id, scheduler.asr_window)
-        by_status = tasks_repo.count_by_status(conn, scheduler_id)
+        by_status = task_reads.count_by_status(conn, scheduler_id)
         acd_s = attempts_repo.average_talk_seconds(conn, scheduler_id)
     hold_until = scheduler.asr_hold_until
     return {

@@ -9,11 +9,13 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from models.rules import pacing
+from models.rules.calling import admission
 from models.rules.job_state import JobTrigger
 from models.rules.task_state import TaskTrigger
 from models.settings import Settings
 from models.shapes.rows import SchedulerRow
 from models.storage.repository import attempts_repo, jobs_repo, schedulers_repo, tasks_repo
+from scheduler import calling
 
 SendAttempts = Callable[[Sequence[int]], None]
 Clock = Callable[[], datetime]
@@ -114,12 +116,28 @@ def _dispatch_scheduler(
         if decision.new_asr_hold_until is not None:
             schedulers_repo.start_asr_hold(conn, scheduler_id, decision.new_asr_hold_until)
         limit = min(limits.batch_max, decision.slots)
-        claimed = tasks_repo.claim_due_tasks(conn, scheduler_id, now, limit) if limit else []
-        attempt_ids = attempts_repo.insert_attempts(conn, scheduler_id, claimed, now)
+        claim = _claim(conn, scheduler, now, limit)
+        claimed = claim.claimed
+        attempt_ids = attempts_repo.insert_attempts(conn, scheduler_id, claimed, now,
+                                                    claim.evidence)
         jobs_repo.change_status(conn, {c.job_id for c in claimed}, JobTrigger.START, now)
         if decision.hold is not None and len(claimed) >= decision.slots:
             tasks_repo.hold_due_tasks(conn, scheduler_id, now, decision.hold)
     # Sent after commit: a lost message leaves a `claimed` attempt the reaper sends again.
     if attempt_ids:
         send(attempt_ids)
-    return RoundReport(len(attempt_ids), more_due=decision.hold is None and len(claimed) == limit)
+    return RoundReport(len(attempt_ids),
+                       more_due=decision.hold is None and claim.looked_at == limit)
+
+
+def _claim(conn: sa.Connection, scheduler: SchedulerRow, now: datetime,
+           limit: int) -> calling.RuleClaim:
+    """Claim up to ``limit`` due tasks, through the calling rules when the scheduler has
+    any (tasks they hold are not claimed and leave room for others)."""
+    if not limit:
+        return calling.RuleClaim([], {}, 0)
+    rules = admission.CallingRules.of(scheduler.calling_rules, scheduler.number_caps)
+    if rules is None:
+        claimed = tasks_repo.claim_due_tasks(conn, scheduler.id, now, limit)
+        return calling.RuleClaim(claimed, {}, len(claimed))
+    return calling.claim_within_rules(conn, scheduler.id, rules, now, limit)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 from models.settings import Settings
-from models.shapes.rows import AccountWithPassword
+from models.shapes.account_rows import AccountWithPassword
 from sip.requests import Account, Trunk
 
 

@@ -14,6 +14,8 @@ class TaskStatus(StrEnum):
     DELAYED_ASR = "delayed_asr"
     DELAYED_CONCURRENT_TASK = "delayed_concurrent_task"
     DELAYED_INTERVAL = "delayed_interval"
+    DELAYED_CALLING_WINDOW = "delayed_calling_window"  # closed in the B number's local time
+    DELAYED_NUMBER_CAP = "delayed_number_cap"  # the number was dialled as often as allowed
     FINISHED = "finished"
     PAUSED = "paused"
     CANCELLED = "cancelled"
@@ -24,6 +26,8 @@ class TaskTrigger(StrEnum):
     HOLD_ASR = "hold_asr"
     HOLD_CONCURRENCY = "hold_concurrency"
     HOLD_INTERVAL = "hold_interval"
+    HOLD_CALLING_WINDOW = "hold_calling_window"
+    HOLD_NUMBER_CAP = "hold_number_cap"
     SUCCEED = "succeed"  # the try connected A and B
     RETRY = "retry"  # the try failed and tries remain
     FAIL = "fail"  # the try failed and it was the last
@@ -44,7 +48,8 @@ class FinishResult(StrEnum):
 S = TaskStatus
 # Statuses of a task that waits for its next try; dispatch may claim or hold it.
 WAITING: frozenset[TaskStatus] = frozenset(
-    {S.SCHEDULED, S.DELAYED, S.DELAYED_ASR, S.DELAYED_CONCURRENT_TASK, S.DELAYED_INTERVAL}
+    {S.SCHEDULED, S.DELAYED, S.DELAYED_ASR, S.DELAYED_CONCURRENT_TASK, S.DELAYED_INTERVAL,
+     S.DELAYED_CALLING_WINDOW, S.DELAYED_NUMBER_CAP}
 )
 FINAL: frozenset[TaskStatus] = frozenset({S.FINISHED, S.CANCELLED})
 
@@ -58,6 +63,8 @@ MACHINE: state_machine.StateMachine[TaskStatus, TaskTrigger] = state_machine.Sta
     TaskTrigger.HOLD_ASR: (WAITING, S.DELAYED_ASR),
     TaskTrigger.HOLD_CONCURRENCY: (WAITING, S.DELAYED_CONCURRENT_TASK),
     TaskTrigger.HOLD_INTERVAL: (WAITING, S.DELAYED_INTERVAL),
+    TaskTrigger.HOLD_CALLING_WINDOW: (WAITING, S.DELAYED_CALLING_WINDOW),
+    TaskTrigger.HOLD_NUMBER_CAP: (WAITING, S.DELAYED_NUMBER_CAP),
     TaskTrigger.SUCCEED: (frozenset({S.EXECUTED}), S.FINISHED),
     TaskTrigger.RETRY: (frozenset({S.EXECUTED}), S.DELAYED),
     TaskTrigger.FAIL: (frozenset({S.EXECUTED}), S.FINISHED),

@@ -126,6 +126,16 @@ class TaskRow:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class DueTask:
+    """A due task dispatch weighs against its scheduler's calling rules before claiming."""
+
+    id: int
+    client_id: int
+    b_number: str
+    callback_params: dict[str, Any] | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ClaimedTask:
     """A task dispatch moved to `executed`: which try it starts, and when it was due."""
 
@@ -153,6 +163,7 @@ class AttemptRow:
     cause: str | None
     cdr: str | None
     talk_seconds: float | None
+    rule_evidence: dict[str, Any] | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -272,23 +283,3 @@ class LegRow:
     reason: str | None
     hangup_by: str | None
     dialog: dict[str, Any] | None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class AccountRow:
-    """A SIP account as the API reads it: the password left out."""
-
-    id: int
-    client_id: int
-    extension_id: int
-    username: str
-    domain: str | None
-    trunk: str | None
-    created_at: datetime
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class AccountWithPassword(AccountRow):
-    """A SIP account as calls are placed from it (the SIP controller's read only)."""
-
-    password: str

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from models.rules import limits, text, timefmt
+from models.rules.calling import localtime
 from models.rules.errors import FieldError, InvalidInput
 
 # Matched whole (fullmatch): a `$` would also match before a final newline.
@@ -22,7 +23,9 @@ TASK_FIELDS = frozenset(
     {"name", "a_number", "b_number", "extension_id", "try_count", "try_again_pause",
      "start_time_utc", "callback_params", *URL_FIELDS}
 )
-CALLBACK_PARAM_FIELDS = frozenset({"caller_id_name", "caller_id_number", "extended_a_numbers"})
+# `timezone`: the called party's IANA zone, for the calling windows (else the number's).
+CALLBACK_PARAM_FIELDS = frozenset({"caller_id_name", "caller_id_number", "extended_a_numbers",
+                                   "timezone"})
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,9 @@ class _TaskChecker:
                   "callback_params.")
         self.phone(value, "caller_id_number", required=False, within="callback_params.")
         self.extended_a_numbers(value.get("extended_a_numbers"), raw.get("a_number"))
+        zone = value.get("timezone")
+        if zone is not None and (problem := localtime.timezone_problem(zone)) is not None:
+            self.fail("callback_params.timezone", problem)
         return dict(value)
 
     def extended_a_numbers(self, value: object, a_number: object) -> None:

@@ -10,7 +10,8 @@ from models.rules import timefmt
 from models.rules.calling.spec import DEFAULT_TIMEZONE
 
 if TYPE_CHECKING:
-    from models.shapes.rows import AccountRow, SchedulerRow
+    from models.shapes.account_rows import AccountRow
+    from models.shapes.rows import SchedulerRow
 
 # The seed's "Respond field" table, in its order.
 TASK_FIELDS = (

@@ -140,6 +140,8 @@ tasks = sa.Table(
         **where_in("status", task_state.WAITING),
     ),
     sa.Index("ix_tasks_due_any", "next_attempt_at", **where_in("status", task_state.WAITING)),
+    # Caps count a client's dials of one number.
+    sa.Index("ix_tasks_client_b_number", "client_id", "b_number"),
 )
 
 attempts = sa.Table(
@@ -163,6 +165,9 @@ attempts = sa.Table(
     sa.Column("cause", sa.String(32), nullable=True),
     sa.Column("cdr", sa.String(64), nullable=True),
     sa.Column("talk_seconds", sa.Float, nullable=True),
+    # Why this try was allowed: the called party's local time and zone, the window's rule,
+    # the caps (null when the scheduler has no calling rules).
+    sa.Column("rule_evidence", sa.JSON, nullable=True),
     sa.UniqueConstraint("task_id", "attempt_no"),
     sa.Index(
         "ix_attempts_running", "status", "sent_at", **where_in("status", attempt_state.RUNNING)

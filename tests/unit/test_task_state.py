@@ -10,7 +10,8 @@ from models.rules.task_state import TaskStatus, TaskTrigger, TransitionRefused
 S = TaskStatus
 T = TaskTrigger
 
-_WAITING = {S.SCHEDULED, S.DELAYED, S.DELAYED_ASR, S.DELAYED_CONCURRENT_TASK, S.DELAYED_INTERVAL}
+_WAITING = {S.SCHEDULED, S.DELAYED, S.DELAYED_ASR, S.DELAYED_CONCURRENT_TASK, S.DELAYED_INTERVAL,
+            S.DELAYED_CALLING_WINDOW, S.DELAYED_NUMBER_CAP}
 
 # The reference table, written out by hand: trigger -> (allowed sources, target).
 EXPECTED: dict[TaskTrigger, tuple[set[TaskStatus], TaskStatus]] = {
@@ -18,6 +19,8 @@ EXPECTED: dict[TaskTrigger, tuple[set[TaskStatus], TaskStatus]] = {
     T.HOLD_ASR: (set(_WAITING), S.DELAYED_ASR),
     T.HOLD_CONCURRENCY: (set(_WAITING), S.DELAYED_CONCURRENT_TASK),
     T.HOLD_INTERVAL: (set(_WAITING), S.DELAYED_INTERVAL),
+    T.HOLD_CALLING_WINDOW: (set(_WAITING), S.DELAYED_CALLING_WINDOW),
+    T.HOLD_NUMBER_CAP: (set(_WAITING), S.DELAYED_NUMBER_CAP),
     T.SUCCEED: ({S.EXECUTED}, S.FINISHED),
     T.RETRY: ({S.EXECUTED}, S.DELAYED),
     T.FAIL: ({S.EXECUTED}, S.FINISHED),
@@ -82,7 +85,7 @@ def test_final_is_finished_and_cancelled() -> None:
     assert final == {S.FINISHED, S.CANCELLED}
 
 
-def test_waiting_is_exactly_the_five_waiting_statuses() -> None:
+def test_waiting_is_exactly_the_seven_waiting_statuses() -> None:
     waiting = task_state.WAITING
     assert waiting == {
         S.SCHEDULED,
@@ -90,8 +93,10 @@ def test_waiting_is_exactly_the_five_waiting_statuses() -> None:
         S.DELAYED_ASR,
         S.DELAYED_CONCURRENT_TASK,
         S.DELAYED_INTERVAL,
+        S.DELAYED_CALLING_WINDOW,
+        S.DELAYED_NUMBER_CAP,
     }
-    assert len(task_state.WAITING) == 5
+    assert len(task_state.WAITING) == 7
     assert not task_state.WAITING & task_state.FINAL
 
 
@@ -135,6 +140,6 @@ def test_enum_values_are_the_stored_strings(
 
 
 def test_every_enum_member_has_a_stored_string_listed() -> None:
-    assert len(TaskStatus) == 9
-    assert len(TaskTrigger) == 14
+    assert len(TaskStatus) == 11
+    assert len(TaskTrigger) == 16
     assert len(task_state.FinishResult) == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -10,24 +10,27 @@ import sqlalchemy as sa
 
 from models.rules import attempt_state, pacing
 from models.rules.attempt_state import AttemptStatus, AttemptTrigger
-from models.rules.outcome import CallOutcome
+from models.rules.calling.admission import NumberHistory
+from models.rules.outcome import CallOutcome, LegResult
 from models.shapes.rows import AttemptRow, ClaimedTask, Ending
 from models.storage.repository import bulk, common
-from models.storage.tables import attempts
+from models.storage.tables import attempts, tasks
 
 # A lost try's cause when its call was abandoned before any number was dialled.
 NOT_PLACED_CAUSE = "not_placed"
 
 
 def insert_attempts(
-    conn: sa.Connection, scheduler_id: int, claimed: Sequence[ClaimedTask], now: datetime
+    conn: sa.Connection, scheduler_id: int, claimed: Sequence[ClaimedTask], now: datetime,
+    evidence: Mapping[int, dict[str, Any]] | None = None,
 ) -> list[int]:
+    """One `claimed` attempt per claimed task, with the calling rules' evidence by task."""
     if not claimed:
         return []
     new_rows = [
         {"task_id": c.id, "scheduler_id": scheduler_id, "attempt_no": c.attempts_made,
          "status": AttemptStatus.CLAIMED.value, "due_at": c.next_attempt_at,
-         "claimed_at": now, "sent_at": now}
+         "claimed_at": now, "sent_at": now, "rule_evidence": (evidence or {}).get(c.id)}
         for c in claimed
     ]
     stmt = attempts.insert().returning(attempts.c.id, sort_by_parameter_order=True)
@@ -195,3 +198,40 @@ def try_totals(conn: sa.Connection, scheduler_id: int) -> TryTotals:
     ).where(attempts.c.scheduler_id == scheduler_id,
             attempts.c.status.in_([s.value for s in attempt_state.FINAL]))).one()
     return TryTotals(int(row[0]), int(row[1]))
+
+
+def lock_numbers(conn: sa.Connection, client_id: int, numbers: Iterable[str]) -> None:
+    """Serialise the dispatchers counting one client's dials of these numbers (PostgreSQL
+    advisory locks until commit, taken in one order so two rounds never deadlock); SQLite
+    has one writer at a time already."""
+    if conn.dialect.name != "postgresql":
+        return
+    for number in sorted(set(numbers)):
+        key = f"ringback-number:{client_id}:{number}"
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(
+            sa.func.hashtextextended(key, 0))))
+
+
+def number_histories(
+    conn: sa.Connection, client_id: int, numbers: Iterable[str]
+) -> dict[str, NumberHistory]:
+    """Each number's dials by the client (claim times, every try of every task of that B
+    number) and when the called party last refused one (B rejected)."""
+    wanted = sorted(set(numbers))
+    histories = {number: NumberHistory() for number in wanted}
+    if not wanted:
+        return histories
+    stmt = (
+        sa.select(tasks.c.b_number, attempts.c.claimed_at, attempts.c.cause,
+                  attempts.c.a_answered, attempts.c.ended_at)
+        .join(tasks, tasks.c.id == attempts.c.task_id)
+        .where(tasks.c.client_id == client_id, tasks.c.b_number.in_(wanted))
+    )
+    for number, claimed_at, cause, a_answered, ended_at in conn.execute(stmt):
+        history = histories[number]
+        history.dial_times.append(claimed_at)
+        # B refused: A had answered and the cause is a rejection (A's own refusal is not B's).
+        if cause == LegResult.REJECTED.value and a_answered and ended_at is not None and (
+                history.last_rejected_at is None or ended_at > history.last_rejected_at):
+            history.last_rejected_at = ended_at
+    return histories

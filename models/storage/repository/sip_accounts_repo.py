@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models.shapes.account_input import NewAccount
-from models.shapes.rows import AccountRow, AccountWithPassword
+from models.shapes.account_rows import AccountRow, AccountWithPassword
 from models.storage.call_tables import sip_accounts
 from models.storage.repository import common
 

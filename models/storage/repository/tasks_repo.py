@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from models.rules import job_state, task_state
 from models.rules.task_state import FinishResult, TaskStatus, TaskTrigger
-from models.shapes.rows import ClaimedTask, TaskRow
+from models.shapes.rows import ClaimedTask, DueTask, TaskRow
 from models.shapes.validation import NewTask
 from models.storage.repository import bulk, common
 from models.storage.tables import jobs, tasks
@@ -33,33 +33,12 @@ def load_task(conn: sa.Connection, task_id: int) -> TaskRow:
                          .one())
 
 
-def find_task(conn: sa.Connection, client_id: int, task_id: int) -> TaskRow | None:
-    stmt = sa.select(tasks).where(tasks.c.id == task_id, tasks.c.client_id == client_id)
-    return common.optional(TaskRow, conn.execute(stmt).first())
-
-
 def load_tasks(conn: sa.Connection, task_ids: Iterable[int]) -> dict[int, TaskRow]:
     ids = sorted(set(task_ids))
     if not ids:
         return {}
     found = common.from_rows(TaskRow, conn.execute(sa.select(tasks).where(tasks.c.id.in_(ids))))
     return {task.id: task for task in found}
-
-
-def list_tasks(
-    conn: sa.Connection, client_id: int, scheduler_id: int, *,
-    status: TaskStatus | None, after_id: int, limit: int,
-) -> list[TaskRow]:
-    """One page of a scheduler's tasks in id order, after the cursor ``after_id``."""
-    stmt = (
-        sa.select(tasks)
-        .where(tasks.c.client_id == client_id, tasks.c.scheduler_id == scheduler_id,
-               tasks.c.id > after_id)
-        .order_by(tasks.c.id).limit(limit)
-    )
-    if status is not None:
-        stmt = stmt.where(tasks.c.status == status.value)
-    return common.from_rows(TaskRow, conn.execute(stmt))
 
 
 # Written for every task; the other columns take their defaults (NULL, or 0 for counters).
@@ -162,19 +141,31 @@ def next_due_after(conn: sa.Connection, now: datetime) -> datetime | None:
     return found
 
 
-def claim_due_tasks(
-    conn: sa.Connection, scheduler_id: int, now: datetime, limit: int
-) -> list[ClaimedTask]:
-    """Move up to ``limit`` due tasks to `executed`; each row says which try it starts."""
-    due = (
-        sa.select(tasks.c.id)
-        .where(tasks.c.scheduler_id == scheduler_id,
-               tasks.c.status.in_(task_state.allowed_from(TaskTrigger.CLAIM)),
-               tasks.c.next_attempt_at <= now, _job_diallable())
+def due_tasks(conn: sa.Connection, scheduler_id: int, now: datetime, limit: int) -> list[DueTask]:
+    """Up to ``limit`` due tasks, in the order claims take them, locked for this round."""
+    stmt = (
+        sa.select(tasks.c.id, tasks.c.client_id, tasks.c.b_number, tasks.c.callback_params)
+        .where(*_claimable(scheduler_id, now))
         .order_by(tasks.c.next_attempt_at, tasks.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    return common.from_rows(DueTask, conn.execute(stmt))
+
+
+def claim_due_tasks(
+    conn: sa.Connection, scheduler_id: int, now: datetime, limit: int,
+    only_ids: Sequence[int] | None = None,
+) -> list[ClaimedTask]:
+    """Move up to ``limit`` due tasks (of ``only_ids``, when given) to `executed`; each row
+    says which try it starts."""
+    due = (
+        sa.select(tasks.c.id).where(*_claimable(scheduler_id, now))
+        .order_by(tasks.c.next_attempt_at, tasks.c.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if only_ids is not None:
+        due = due.where(tasks.c.id.in_(only_ids))
     stmt = (
         tasks.update()
         .where(tasks.c.id.in_(due.scalar_subquery()),
@@ -184,6 +175,29 @@ def claim_due_tasks(
         .returning(tasks.c.id, tasks.c.job_id, tasks.c.attempts_made, tasks.c.next_attempt_at)
     )
     return common.from_rows(ClaimedTask, conn.execute(stmt))
+
+
+def _claimable(scheduler_id: int, now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    return (tasks.c.scheduler_id == scheduler_id,
+            tasks.c.status.in_(task_state.allowed_from(TaskTrigger.CLAIM)),
+            tasks.c.next_attempt_at <= now, _job_diallable())
+
+
+def hold_tasks(conn: sa.Connection, trigger: TaskTrigger,
+               until: Mapping[int, datetime | None], now: datetime) -> int:
+    """Hold each task of ``until`` (waiting) with the status naming ``trigger``, due again
+    at its time (None: not until something changes it)."""
+    if not until:
+        return 0
+    stmt = (
+        tasks.update()
+        .where(tasks.c.id == sa.bindparam("task_id"),
+               tasks.c.status.in_(task_state.allowed_from(trigger)))
+        .values(status=task_state.target(trigger).value, updated_at=now,
+                next_attempt_at=sa.bindparam("due_at"))
+    )
+    rows = [{"task_id": task_id, "due_at": due_at} for task_id, due_at in until.items()]
+    return int(conn.execute(stmt, rows).rowcount)
 
 
 def apply_task_trigger(
@@ -261,26 +275,3 @@ def resume_scheduler_tasks(conn: sa.Connection, scheduler_id: int, now: datetime
     return int(conn.execute(stmt).rowcount)
 
 
-def count_by_status(conn: sa.Connection, scheduler_id: int) -> dict[str, int]:
-    stmt = (
-        sa.select(tasks.c.status, sa.func.count())
-        .where(tasks.c.scheduler_id == scheduler_id).group_by(tasks.c.status)
-    )
-    return {str(status): int(n) for status, n in conn.execute(stmt).all()}
-
-
-def finish_outcomes(conn: sa.Connection, scheduler_id: int) -> dict[str, int]:
-    """Finished tasks: `success`, or the failure's cause (the comment up to " on try")."""
-    success = FinishResult.SUCCESS.value
-    cause = sa.case(
-        (tasks.c.finish_result == success, success),
-        else_=sa.func.coalesce(tasks.c.finish_comment, "unknown"),
-    )
-    stmt = sa.select(cause, sa.func.count()).where(
-        tasks.c.scheduler_id == scheduler_id, tasks.c.status == TaskStatus.FINISHED.value
-    ).group_by(cause)
-    totals: dict[str, int] = {}
-    for text, n in conn.execute(stmt).all():
-        key = str(text).split(" on try ")[0].split(" (")[0]
-        totals[key] = totals.get(key, 0) + int(n)
-    return totals

@@ -1,0 +1,90 @@
+"""Whether a due task may be dialled now under its scheduler's calling rules: the calling
+window in every zone of the B number, then the caps on that number. Pure: ``now`` and the
+number's dial history are passed in; the answer says what holds the task and until when,
+or, when it may go, the evidence its try keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from models.rules import timefmt
+from models.rules.calling import caps, spec, windows, zones
+from models.rules.task_state import TaskTrigger
+
+
+@dataclass(frozen=True, slots=True)
+class CallingRules:
+    """A scheduler's stored rules, parsed once per dispatch round."""
+
+    windows: spec.CallingRules | None
+    number_caps: caps.NumberCaps | None
+
+    @classmethod
+    def of(cls, calling_rules: Mapping[str, Any] | None,
+           number_caps: Mapping[str, Any] | None) -> CallingRules | None:
+        """None when the scheduler has neither: dispatch then claims as it always did."""
+        parsed_windows = None if calling_rules is None else spec.parse_calling_rules(
+            calling_rules)
+        parsed_caps = caps.parse_number_caps(number_caps)
+        if parsed_windows is None and parsed_caps is None:
+            return None
+        return cls(parsed_windows, parsed_caps)
+
+    @property
+    def default_timezone(self) -> str:
+        return self.windows.default_timezone if self.windows else spec.DEFAULT_TIMEZONE
+
+
+@dataclass(slots=True)
+class NumberHistory:
+    """A client's dials of one number (claim times, UTC) and its last refusal by the
+    called party; grows as a dispatch round lets more tries of that number go."""
+
+    dial_times: list[datetime] = field(default_factory=list)
+    last_rejected_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    allowed: bool
+    hold: TaskTrigger | None  # what holds the task, when it may not go
+    next_at: datetime | None  # when to look again; None: no opening is ever found
+    evidence: dict[str, Any]
+
+
+def admit(rules: CallingRules, b_number: str, task_timezone: str | None,
+          history: NumberHistory, now: datetime) -> Admission:
+    """The window first (open in every zone of the number), then the caps (counted in
+    the number's first zone's local day)."""
+    number_zones = zones.zones_for(b_number, task_timezone, rules.default_timezone)
+    window = windows.window_decision(rules.windows, number_zones, now)
+    evidence: dict[str, Any] = {"zones": list(number_zones), "window": window.to_document()}
+    if not window.open:
+        return Admission(False, TaskTrigger.HOLD_CALLING_WINDOW, window.next_open_at, evidence)
+    if rules.number_caps is not None:
+        capped = caps.cap_decision(rules.number_caps, history.dial_times,
+                                   history.last_rejected_at, number_zones[0], now)
+        evidence["cap"] = {"allowed": capped.allowed, "rule": capped.rule.value,
+                           "reason": capped.reason,
+                           "next_allowed_at": timefmt.iso(capped.next_allowed_at)}
+        if not capped.allowed:
+            return Admission(False, TaskTrigger.HOLD_NUMBER_CAP, capped.next_allowed_at,
+                             evidence)
+    return Admission(True, None, None, evidence)
+
+
+def admit_all(rules: CallingRules, candidates: Sequence[tuple[int, str, str | None]],
+              histories: dict[str, NumberHistory], now: datetime) -> dict[int, Admission]:
+    """``admit`` for each (task id, B number, task zone) in dispatch order; a try let go
+    counts at once (in ``histories``) towards the caps of the candidates after it."""
+    decided: dict[int, Admission] = {}
+    for task_id, b_number, task_timezone in candidates:
+        history = histories.setdefault(b_number, NumberHistory())
+        admission = admit(rules, b_number, task_timezone, history, now)
+        if admission.allowed:
+            history.dial_times.append(now)
+        decided[task_id] = admission
+    return decided

@@ -1,0 +1,62 @@
+"""Dispatch's admission of a due task under calling rules, with an injected clock: the
+window in every zone of the number first, then the caps; a try let go counts at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from models.rules.calling import admission
+from models.rules.task_state import TaskTrigger
+
+NY = "+12125550100"  # America/New_York
+PARIS = "+33142685300"  # Europe/Paris
+WEEKDAY_9_TO_17 = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+# Wednesday 2026-11-25 15:00 UTC: 10:00 in New York, 16:00 in Paris.
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+
+
+def _rules(windows: dict[str, object] | None, caps: dict[str, object] | None = None
+           ) -> admission.CallingRules:
+    rules = admission.CallingRules.of(windows, caps)
+    assert rules is not None
+    return rules
+
+
+def test_no_rules_at_all_is_none() -> None:
+    assert admission.CallingRules.of(None, None) is None
+
+
+def test_open_in_new_york_closed_in_paris_an_hour_later() -> None:
+    rules = _rules({"calling_windows": WEEKDAY_9_TO_17})
+    later = NOW + timedelta(hours=1)  # 11:00 in New York, 17:00 in Paris
+    ny = admission.admit(rules, NY, None, admission.NumberHistory(), later)
+    paris = admission.admit(rules, PARIS, None, admission.NumberHistory(), later)
+    assert ny.allowed and ny.evidence["zones"] == ["America/New_York"]
+    assert ny.evidence["window"]["evidence"][0]["local_time"].startswith("2026-11-25T11:00")
+    assert not paris.allowed and paris.hold is TaskTrigger.HOLD_CALLING_WINDOW
+    assert paris.next_at == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # 09:00 Paris Thursday
+
+
+def test_the_task_s_own_zone_overrides_the_number_s() -> None:
+    rules = _rules({"calling_windows": WEEKDAY_9_TO_17})
+    at_19_utc = NOW + timedelta(hours=4)  # 14:00 New York, 20:00 Paris
+    assert admission.admit(rules, NY, None, admission.NumberHistory(), at_19_utc).allowed
+    held = admission.admit(rules, NY, "Europe/Paris", admission.NumberHistory(), at_19_utc)
+    assert held.hold is TaskTrigger.HOLD_CALLING_WINDOW
+
+
+def test_a_cap_counts_the_tries_let_go_in_the_same_round() -> None:
+    rules = _rules(None, {"per_24h": 2})
+    histories = {NY: admission.NumberHistory([NOW - timedelta(hours=1)])}
+    decided = admission.admit_all(rules, [(1, NY, None), (2, NY, None), (3, PARIS, None)],
+                                  histories, NOW)
+    assert decided[1].allowed and decided[3].allowed
+    assert decided[2].hold is TaskTrigger.HOLD_NUMBER_CAP
+    assert decided[2].next_at == NOW + timedelta(hours=23)  # the older dial leaves the 24 h
+    assert decided[2].evidence["cap"]["rule"] == "per_24h"
+
+
+def test_a_closed_window_holds_before_any_cap_is_counted() -> None:
+    rules = _rules({"calling_windows": {"mon": [["09:00", "10:00"]]}}, {"lifetime": 1})
+    held = admission.admit(rules, NY, None, admission.NumberHistory(), NOW)
+    assert held.hold is TaskTrigger.HOLD_CALLING_WINDOW and "cap" not in held.evidence

@@ -4,7 +4,7 @@ for as many tries as ended together (a statement per kind of change, not per try
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -12,13 +12,22 @@ import sqlalchemy as sa
 
 from models import log_context
 from models.rules import job_state, retry
+from models.rules.calling import retry_rules
+from models.rules.errors import InvalidInput
 from models.rules.job_state import JobStatus
-from models.rules.outcome import LOST_DESCRIPTION, CallOutcome
+from models.rules.outcome import CallOutcome
 from models.rules.task_state import FinishResult, TaskTrigger
 from models.shapes import events, rows
 from models.shapes.events import EventType
 from models.shapes.rows import AttemptRow, Ending, TaskRow
-from models.storage.repository import attempts_repo, calls_repo, events_repo, jobs_repo, tasks_repo
+from models.storage.repository import (
+    attempts_repo,
+    calls_repo,
+    events_repo,
+    jobs_repo,
+    schedulers_repo,
+    tasks_repo,
+)
 
 log = logging.getLogger(__name__)
 # A try that would be retried while its job is paused or cancelled waits or ends instead.
@@ -90,19 +99,9 @@ def _plan(
     outcomes: Mapping[int, CallOutcome | None], now: datetime,
 ) -> list[_Plan]:
     task_rows = tasks_repo.load_tasks(conn, [a.task_id for a in ended])
-    plans = []
-    for attempt in ended:
-        task, outcome = task_rows[attempt.task_id], outcomes[attempt.id]
-        decision = retry.decide(
-            connected=outcome is not None and outcome.connected,
-            description=outcome.describe() if outcome else LOST_DESCRIPTION,
-            attempt_no=try_in_execution(attempt.attempt_no, task),
-            try_count=task.try_count,
-            try_again_pause_s=task.try_again_pause,
-            now=now,
-            placed=outcome is None or outcome.placed,
-        )
-        plans.append(_Plan(attempt, task, outcome, decision, decision.verdict.trigger))
+    decisions = _decide(conn, ended, task_rows, outcomes, now)
+    plans = [_Plan(a, task_rows[a.task_id], outcomes[a.id], decisions[a.id],
+                   decisions[a.id].verdict.trigger) for a in ended]
     retrying = {p.task.job_id for p in plans if p.decision.verdict is retry.Verdict.RETRY}
     if not retrying:
         return plans
@@ -110,6 +109,44 @@ def _plan(
     return [replace(p, trigger=HELD_RETRY.get(JobStatus(statuses[p.task.job_id]), p.trigger))
             if p.task.job_id in retrying and p.decision.verdict is retry.Verdict.RETRY else p
             for p in plans]
+
+
+def _decide(
+    conn: sa.Connection, ended: Sequence[AttemptRow], task_rows: Mapping[int, TaskRow],
+    outcomes: Mapping[int, CallOutcome | None], now: datetime,
+) -> dict[int, retry.Decision]:
+    """Each try's decision, by attempt. The schedulers' retry rules and the tries' history
+    are read once for the whole batch, the history only for tasks whose decision needs it."""
+    rules = _retry_rules(conn, {task.scheduler_id for task in task_rows.values()})
+    histories = attempts_repo.try_histories(conn, [
+        a.task_id for a in ended
+        if retry.needs_history(rules[task_rows[a.task_id].scheduler_id], a.attempt_no)])
+    decisions = {}
+    for attempt in ended:
+        task = task_rows[attempt.task_id]
+        facts = retry.TryFacts(
+            attempt_no=attempt.attempt_no,
+            try_in_execution=try_in_execution(attempt.attempt_no, task),
+            try_count=task.try_count, try_again_pause_s=task.try_again_pause,
+            history=histories.get(task.id, ()))
+        decisions[attempt.id] = retry.decide_by_rules(
+            rules[task.scheduler_id], outcomes[attempt.id], facts, now)
+    return decisions
+
+
+def _retry_rules(
+    conn: sa.Connection, scheduler_ids: Iterable[int]
+) -> dict[int, retry_rules.RetryRules | None]:
+    """The schedulers' retry rules, parsed. They were checked when stored; should a later,
+    stricter check refuse them, tries must still end: by try_again_pause, as without."""
+    parsed: dict[int, retry_rules.RetryRules | None] = {}
+    for scheduler_id, document in schedulers_repo.retry_rules_of(conn, scheduler_ids).items():
+        try:
+            parsed[scheduler_id] = retry_rules.parse_retry_rules(document)
+        except InvalidInput as refused:
+            log.warning("scheduler %s: stored retry_rules ignored: %s", scheduler_id, refused)
+            parsed[scheduler_id] = None
+    return parsed
 
 
 def _change_tasks(

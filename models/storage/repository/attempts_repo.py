@@ -8,13 +8,14 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from models.rules import attempt_state, pacing
+from models.rules import attempt_state, limits, pacing, retry
 from models.rules.attempt_state import AttemptStatus, AttemptTrigger
 from models.rules.calling.admission import NumberHistory
-from models.rules.outcome import CallOutcome, LegResult
+from models.rules.outcome import NOT_PLACED, CallOutcome, LegResult
 from models.shapes.rows import AttemptRow, ClaimedTask, Ending
+from models.storage.call_tables import calls
 from models.storage.repository import bulk, common
-from models.storage.tables import attempts, tasks
+from models.storage.tables import attempts, job_executions, tasks
 
 # A lost try's cause when its call was abandoned before any number was dialled.
 NOT_PLACED_CAUSE = "not_placed"
@@ -86,6 +87,48 @@ def _ending_values(
                       cause=outcome.cause.value if outcome.cause else None, cdr=outcome.cdr,
                       talk_seconds=outcome.talk_seconds)
     return values
+
+
+def try_histories(
+    conn: sa.Connection, task_ids: Sequence[int]
+) -> dict[int, tuple[retry.PastTry, ...]]:
+    """The newest TRY_COUNT_MAX tries of each task since its job last restarted, with what
+    the dialer said of each: one read for a batch of tasks (the retry rules' history)."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return {}
+    # A restart starts a new execution (number 2 on); tries claimed before it are not its.
+    restarted_at = (
+        sa.select(job_executions.c.created_at)
+        .where(job_executions.c.job_id == tasks.c.job_id, job_executions.c.execution_no > 1)
+        .order_by(job_executions.c.execution_no.desc()).limit(1).scalar_subquery()
+    )
+    newest = sa.func.row_number().over(partition_by=attempts.c.task_id,
+                                       order_by=attempts.c.attempt_no.desc())
+    ranked = (
+        sa.select(attempts.c.task_id, attempts.c.attempt_no, attempts.c.status,
+                  attempts.c.cause, calls.c.outcome, newest.label("newest"))
+        .join(tasks, tasks.c.id == attempts.c.task_id)
+        .outerjoin(calls, calls.c.attempt_id == attempts.c.id)
+        .where(attempts.c.task_id.in_(ids),
+               sa.or_(restarted_at.is_(None), attempts.c.claimed_at >= restarted_at))
+        .subquery()
+    )
+    found: dict[int, list[retry.PastTry]] = {}
+    for row in conn.execute(sa.select(ranked).where(ranked.c.newest <= limits.TRY_COUNT_MAX)):
+        found.setdefault(int(row.task_id), []).append(
+            retry.PastTry(int(row.attempt_no), _said(row.status, row.cause, row.outcome)))
+    return {task_id: tuple(history) for task_id, history in found.items()}
+
+
+def _said(status: str, cause: str | None, outcome: dict[str, Any] | None) -> CallOutcome | None:
+    """What a past try's dialer said: a lost try's call says nothing (a late report of it
+    was refused), one never placed called nobody."""
+    if cause == NOT_PLACED_CAUSE:
+        return NOT_PLACED
+    if status == AttemptStatus.LOST.value or outcome is None:
+        return None
+    return CallOutcome.from_json(outcome)
 
 
 MAX_RESEND_DOUBLINGS = 10

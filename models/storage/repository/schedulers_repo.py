@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,17 @@ def get_scheduler(conn: sa.Connection, client_id: int, scheduler_id: int) -> Sch
 def find_scheduler(conn: sa.Connection, scheduler_id: int) -> SchedulerRow | None:
     stmt = sa.select(schedulers).where(schedulers.c.id == scheduler_id)
     return common.optional(SchedulerRow, conn.execute(stmt).first())
+
+
+def retry_rules_of(
+    conn: sa.Connection, scheduler_ids: Iterable[int]
+) -> dict[int, dict[str, Any] | None]:
+    """Each scheduler's stored retry rules document (None: it has none), in one read."""
+    ids = sorted(set(scheduler_ids))
+    if not ids:
+        return {}
+    stmt = sa.select(schedulers.c.id, schedulers.c.retry_rules).where(schedulers.c.id.in_(ids))
+    return {int(scheduler_id): rules for scheduler_id, rules in conn.execute(stmt).all()}
 
 
 def get_scheduler_for_change(

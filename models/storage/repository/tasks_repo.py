@@ -191,8 +191,10 @@ def hold_tasks(conn: sa.Connection, trigger: TaskTrigger,
         return 0
     stmt = (
         tasks.update()
+        # Equalities, not IN: an expanding IN cannot run as an executemany.
         .where(tasks.c.id == sa.bindparam("task_id"),
-               tasks.c.status.in_(task_state.allowed_from(trigger)))
+               sa.or_(*(tasks.c.status == status.value
+                        for status in sorted(task_state.allowed_from(trigger)))))
         .values(status=task_state.target(trigger).value, updated_at=now,
                 next_attempt_at=sa.bindparam("due_at"))
     )

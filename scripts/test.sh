@@ -30,4 +30,5 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/mypy
-.venv/bin/pytest "$@"
+# The slowest fault tests are marked `slow`; .ci/run runs them after this.
+.venv/bin/pytest -m "not slow" "$@"

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from models.rules import job_state, task_state
@@ -116,6 +117,7 @@ def job_problems(job: Any, counts: Counter[tuple[str, str | None]],
     return found
 
 
+@pytest.mark.slow  # run by .ci/run after the suite (pytest -m slow)
 def test_a_minute_of_random_job_actions_strands_nothing_and_dials_nothing_twice(
     ops_factory: OpsFactory, redis_db: int
 ) -> None:

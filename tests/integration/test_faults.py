@@ -42,6 +42,7 @@ def task_statuses(engine: sa.Engine, job_id: int) -> dict[str, int]:
     return {str(s): int(n) for s, n in rows}
 
 
+@pytest.mark.slow  # run by .ci/run after the suite (pytest -m slow)
 def test_kills_a_redis_restart_and_two_beats_lose_no_task_and_dial_no_try_twice(
     engine: sa.Engine, stack_factory: StackFactory, own_redis: support.OwnRedis
 ) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from api import enqueue
@@ -115,6 +116,7 @@ def invites_first_seen_after(started: dict[str, Sipp], since: datetime,
     return late
 
 
+@pytest.mark.slow  # run by .ci/run after the suite (pytest -m slow)
 def test_a_host_cut_off_mid_run_then_restored(tmp_path: Path) -> None:
     with netns.network(3) as network, \
             infrastructure(network.address, tmp_path) as (database_url, broker_url), \

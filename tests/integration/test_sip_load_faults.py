@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from api import enqueue
@@ -76,6 +77,7 @@ def assert_one_invite_per_number_and_try(started: dict[str, Sipp]) -> None:
         assert not twice, f"{phone.name}: {list(twice.items())[:5]}"
 
 
+@pytest.mark.slow  # run by .ci/run after the suite (pytest -m slow)
 def test_controller_and_worker_killed_three_times_each_under_load(
     engine: sa.Engine, stack_factory: StackFactory, tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@ forty seconds while A's dialog holds (RFC 3725 flow III: A's 200 was ACKed at on
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from models import clock
@@ -93,6 +94,7 @@ def test_calls_to_the_trunk_over_tcp(sip_rig: SipRig) -> None:
     assert "BYE" in methods(settled(b))
 
 
+@pytest.mark.slow  # run by .ci/run after the suite (pytest -m slow)
 def test_b_rings_forty_seconds_while_a_s_dialog_holds(sip_rig: SipRig) -> None:
     a = sip_rig.peers.uas("a_answer.xml", name="a1")
     b = sip_rig.peers.uas("b_ring_then_answer.xml", name="b", pause_ms=40_000)

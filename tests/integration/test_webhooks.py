@@ -105,6 +105,7 @@ def test_a_receiver_failing_three_times_gets_the_event_with_the_same_id(
     assert tries[3].at - tries[2].at >= 1.0
 
 
+@pytest.mark.slow  # run by .ci/run after the suite (pytest -m slow)
 def test_a_receiver_down_for_a_minute_loses_nothing(
     engine: sa.Engine, stack_factory: StackFactory
 ) -> None:

@@ -188,7 +188,8 @@ def test_stats_of_a_new_scheduler(served_api: Api) -> None:
     stats = served_api.call("GET", f"{path}/stats", token).json()
     assert stats["tasks_by_status"] == {
         "scheduled": 1, "executed": 0, "delayed": 0, "delayed_asr": 0,
-        "delayed_concurrent_task": 0, "delayed_interval": 0, "finished": 0, "paused": 0,
-        "cancelled": 0}
+        "delayed_concurrent_task": 0, "delayed_interval": 0, "delayed_calling_window": 0,
+        "delayed_number_cap": 0, "finished": 0, "paused": 0, "cancelled": 0}
+    assert stats["calling_rules"]["calling_windows"] is None  # none set: always open
     assert (stats["tries_running"], stats["asr"], stats["asr_tries"]) == (0, None, 0)
     assert (stats["acd_seconds"], stats["asr_hold_until"]) == (None, None)

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     # queued, so a burst never makes the controller answer later than T1.
     sip_max_setups: int = 200
 
+    # A try starts only when the called party's calling window stays open this long after
+    # (else it waits for the next opening), and is not placed later than that: the A leg
+    # rings up to sip_a_ring_timeout_s before B is rung, so B is never rung after the close.
+    calling_window_margin_s: float = 30.0
+
     # An attempt still `claimed` this long after its message was sent is sent again.
     claimed_resend_after_s: float = 60.0
     # The longest a call may ring and talk; past it plus the grace, a dialing attempt is lost.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,13 +21,17 @@ from models.storage.repository import attempts_repo, tasks_repo
 class RuleClaim:
     claimed: list[ClaimedTask]
     evidence: dict[int, dict[str, Any]]  # by task id: why its try was allowed
+    dial_by: dict[int, datetime]  # by task id: when its window closes, if it does
     looked_at: int  # due tasks weighed: all of them when it equals the limit asked for
 
 
 def claim_within_rules(conn: sa.Connection, scheduler_id: int, rules: admission.CallingRules,
-                       now: datetime, limit: int) -> RuleClaim:
+                       now: datetime, limit: int,
+                       margin: timedelta = timedelta(0)) -> RuleClaim:
+    """``margin``: how long a window must stay open for a try to start in it (see
+    admission.admit)."""
     due = tasks_repo.due_tasks(conn, scheduler_id, now, limit)
-    decided = _admit(conn, rules, due, now)
+    decided = _admit(conn, rules, due, now, margin)
     for trigger in (TaskTrigger.HOLD_CALLING_WINDOW, TaskTrigger.HOLD_NUMBER_CAP):
         tasks_repo.hold_tasks(conn, trigger, {
             task_id: verdict.next_at for task_id, verdict in decided.items()
@@ -36,11 +40,13 @@ def claim_within_rules(conn: sa.Connection, scheduler_id: int, rules: admission.
     claimed = (tasks_repo.claim_due_tasks(conn, scheduler_id, now, limit, only_ids=allowed)
                if allowed else [])
     evidence = {task_id: decided[task_id].evidence for task_id in allowed}
-    return RuleClaim(claimed, evidence, len(due))
+    dial_by = {task_id: until for task_id in allowed
+               if (until := decided[task_id].dial_by) is not None}
+    return RuleClaim(claimed, evidence, dial_by, len(due))
 
 
 def _admit(conn: sa.Connection, rules: admission.CallingRules, due: list[DueTask],
-           now: datetime) -> dict[int, admission.Admission]:
+           now: datetime, margin: timedelta) -> dict[int, admission.Admission]:
     """Each due task's admission; with caps, under a lock on each number it dials, so two
     dispatchers (two schedulers of one client) never both take a number's last dial."""
     by_client: dict[int, list[DueTask]] = defaultdict(list)
@@ -54,7 +60,7 @@ def _admit(conn: sa.Connection, rules: admission.CallingRules, due: list[DueTask
             attempts_repo.lock_numbers(conn, client_id, numbers)
             histories = attempts_repo.number_histories(conn, client_id, numbers)
         decided |= admission.admit_all(
-            rules, [(t.id, t.b_number, _timezone(t)) for t in tasks], histories, now)
+            rules, [(t.id, t.b_number, _timezone(t)) for t in tasks], histories, now, margin)
     return decided
 
 

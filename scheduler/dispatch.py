@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -32,11 +32,14 @@ class DispatchLimits:
     # Per scheduler: claimed tries whose message no worker has taken yet (see pacing);
     # pacing's own default for callers that set only the batch (tests).
     max_pending_claims: int = pacing.PacingSettings.max_pending_claims
+    # A try starts only in a calling window that stays open this long (the A leg's ring).
+    window_margin_s: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DispatchLimits:
         return cls(batch_max=settings.dispatch_batch_max,
-                   max_pending_claims=settings.max_pending_claims)
+                   max_pending_claims=settings.max_pending_claims,
+                   window_margin_s=settings.calling_window_margin_s)
 
 
 @dataclass(frozen=True)
@@ -116,10 +119,10 @@ def _dispatch_scheduler(
         if decision.new_asr_hold_until is not None:
             schedulers_repo.start_asr_hold(conn, scheduler_id, decision.new_asr_hold_until)
         limit = min(limits.batch_max, decision.slots)
-        claim = _claim(conn, scheduler, now, limit)
+        claim = _claim(conn, scheduler, now, limit, timedelta(seconds=limits.window_margin_s))
         claimed = claim.claimed
         attempt_ids = attempts_repo.insert_attempts(conn, scheduler_id, claimed, now,
-                                                    claim.evidence)
+                                                    claim.evidence, claim.dial_by)
         jobs_repo.change_status(conn, {c.job_id for c in claimed}, JobTrigger.START, now)
         if decision.hold is not None and len(claimed) >= decision.slots:
             tasks_repo.hold_due_tasks(conn, scheduler_id, now, decision.hold)
@@ -131,13 +134,13 @@ def _dispatch_scheduler(
 
 
 def _claim(conn: sa.Connection, scheduler: SchedulerRow, now: datetime,
-           limit: int) -> calling.RuleClaim:
+           limit: int, margin: timedelta) -> calling.RuleClaim:
     """Claim up to ``limit`` due tasks, through the calling rules when the scheduler has
     any (tasks they hold are not claimed and leave room for others)."""
     if not limit:
-        return calling.RuleClaim([], {}, 0)
+        return calling.RuleClaim([], {}, {}, 0)
     rules = admission.CallingRules.of(scheduler.calling_rules, scheduler.number_caps)
     if rules is None:
         claimed = tasks_repo.claim_due_tasks(conn, scheduler.id, now, limit)
-        return calling.RuleClaim(claimed, {}, len(claimed))
-    return calling.claim_within_rules(conn, scheduler.id, rules, now, limit)
+        return calling.RuleClaim(claimed, {}, {}, len(claimed))
+    return calling.claim_within_rules(conn, scheduler.id, rules, now, limit, margin)

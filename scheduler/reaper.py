@@ -42,7 +42,7 @@ def reap(
     with engine.begin() as conn:
         # The fence: a call abandoned here can no longer be placed by a late worker.
         abandoned = calls_repo.abandon_queued(
-            conn, now - timedelta(seconds=unplaced_after_s), REAP_BATCH_MAX)
+            conn, now - timedelta(seconds=unplaced_after_s), now, REAP_BATCH_MAX)
         not_placed = completion.record_endings(
             conn, [Ending(a, NOT_PLACED) for a in abandoned], now)
     # Outcomes that came in meanwhile are taken first: only a call still going is lost.

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from models import clock, log_context
+from models.rules.outcome import WINDOW_CLOSED
 from models.shapes import events, rows
 from models.shapes.events import EventType
-from models.shapes.rows import AttemptRow, TaskRow
+from models.shapes.rows import AttemptRow, Ending, TaskRow
 from models.storage.repository import attempts_repo, calls_repo, events_repo, tasks_repo
 from scheduler import completion
 from worker.dialers.base import DialRequest, QueuedCall
@@ -29,10 +30,15 @@ def place_calls(runtime: Runtime, attempt_ids: Sequence[int]) -> int:
     now = clock.now()
     with runtime.engine.begin() as conn:
         taken = attempts_repo.begin_dialing(conn, attempt_ids, now)
+        # Delivered after their window closed (a busy queue, a resend): not placed now,
+        # made again uncounted, held by dispatch until the window opens.
+        missed = attempts_repo.past_dial_by(conn, attempt_ids, now)
+        completion.record_endings(conn, [Ending(a, WINDOW_CLOSED) for a in missed], now)
         task_rows = tasks_repo.load_tasks(conn, [a.task_id for a in taken])
         queued = [_queued_call(a, task_rows[a.task_id]) for a in taken]
-        calls_repo.queue_calls(conn, [_new_call(c, task_rows[c.request.task_id])
-                                      for c in queued], runtime.dialer.name, now)
+        calls_repo.queue_calls(conn, [_new_call(c, task_rows[c.request.task_id], a.dial_by)
+                                      for c, a in zip(queued, taken, strict=True)],
+                               runtime.dialer.name, now)
         events_repo.insert_events(conn, [
             _before_event(attempt, task_rows[attempt.task_id], now) for attempt in taken])
     # Committed first: a second delivery finds these tries no longer `claimed`, and a call
@@ -66,9 +72,10 @@ def _queued_call(attempt: AttemptRow, task: TaskRow) -> QueuedCall:
     ))
 
 
-def _new_call(call: QueuedCall, task: TaskRow) -> calls_repo.NewCall:
+def _new_call(call: QueuedCall, task: TaskRow,
+              dial_by: datetime | None) -> calls_repo.NewCall:
     return calls_repo.NewCall(call.request.attempt_id, task.id, task.client_id, call.uuid,
-                              call.request.to_json())
+                              call.request.to_json(), dial_by)
 
 
 def _before_event(attempt: AttemptRow, task: TaskRow, now: datetime) -> dict[str, object]:

@@ -11,7 +11,9 @@ class AttemptStatus(StrEnum):
     CLAIMED = "claimed"  # row written by dispatch, message sent
     DIALING = "dialing"  # the dialer was asked to originate
     COMPLETED = "completed"  # the outcome is known
-    LOST = "lost"  # no outcome could be had: a failed try, never redialled as the same try
+    # No outcome could be had (a failed try), or never placed (its call abandoned, or its
+    # window closed while it waited to be placed); never redialled as the same try.
+    LOST = "lost"
 
 
 class AttemptTrigger(StrEnum):
@@ -33,7 +35,7 @@ class TransitionRefused(state_machine.TransitionRefused[AttemptStatus, AttemptTr
 MACHINE: state_machine.StateMachine[AttemptStatus, AttemptTrigger] = state_machine.StateMachine({
     AttemptTrigger.DIAL: (frozenset({A.CLAIMED}), A.DIALING),
     AttemptTrigger.COMPLETE: (frozenset({A.DIALING}), A.COMPLETED),
-    AttemptTrigger.LOSE: (frozenset({A.DIALING}), A.LOST),
+    AttemptTrigger.LOSE: (frozenset({A.CLAIMED, A.DIALING}), A.LOST),
 }, TransitionRefused)
 TRANSITIONS = MACHINE.table
 allowed_from = MACHINE.allowed_from

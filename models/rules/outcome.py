@@ -46,7 +46,7 @@ class CallOutcome:
 
     def describe(self) -> str:
         if not self.placed:
-            return NOT_PLACED_DESCRIPTION
+            return f"not placed: {self.reason}" if self.reason else NOT_PLACED_DESCRIPTION
         if self.connected:
             return "A and B connected"
         cause = self.cause.value if self.cause else "unknown"
@@ -74,3 +74,7 @@ class CallOutcome:
 LOST_DESCRIPTION = "no outcome from the dialer (try lost)"
 NOT_PLACED_DESCRIPTION = "not placed: no dialer took the try in time"
 NOT_PLACED = CallOutcome(a_answered=False, b_answered=False, placed=False)
+# A try whose calling window closed before it could be placed (its dial_by passed): made
+# again, uncounted, and so held by dispatch until the window opens again.
+WINDOW_CLOSED = CallOutcome(a_answered=False, b_answered=False, placed=False,
+                            reason="the calling window closed before the call was placed")

@@ -164,6 +164,7 @@ class AttemptRow:
     cdr: str | None
     talk_seconds: float | None
     rule_evidence: dict[str, Any] | None
+    dial_by: datetime | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -233,6 +234,7 @@ class CallRow:
     status: str
     request: dict[str, Any]
     queued_at: datetime
+    dial_by: datetime | None
     placed_at: datetime | None
     ended_at: datetime | None
     outcome: dict[str, Any] | None

@@ -26,6 +26,8 @@ calls = sa.Table(
     # The numbers, caller identity and try, as the dialer needs them (DialRequest).
     sa.Column("request", sa.JSON, nullable=False),
     sa.Column("queued_at", columns.UtcDateTime, nullable=False),
+    # The try's dial_by: no dialer takes the call from then on; the reaper abandons it.
+    sa.Column("dial_by", columns.UtcDateTime, nullable=True),
     sa.Column("placed_at", columns.UtcDateTime, nullable=True),
     # When the outcome is (or, for the simulated network, will be) known; then the outcome.
     sa.Column("ended_at", columns.UtcDateTime, nullable=True),

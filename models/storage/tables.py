@@ -168,6 +168,9 @@ attempts = sa.Table(
     # Why this try was allowed: the called party's local time and zone, the window's rule,
     # the caps (null when the scheduler has no calling rules).
     sa.Column("rule_evidence", sa.JSON, nullable=True),
+    # When the called party's window closes: a try not placed by then is not placed at all
+    # (it is made again, uncounted, at the next opening). Null: no window closes it.
+    sa.Column("dial_by", columns.UtcDateTime, nullable=True),
     sa.UniqueConstraint("task_id", "attempt_no"),
     sa.Index(
         "ix_attempts_running", "status", "sent_at", **where_in("status", attempt_state.RUNNING)

@@ -1,6 +1,6 @@
 """Calling windows and number caps held by dispatch, on real worker and beat processes:
 a task whose called party's window is closed waits `delayed_calling_window` and is dialled
-once it opens (windows set a minute ahead rather than hours); a per-number cap holds across
+once it opens (windows set seconds ahead rather than hours); a per-number cap holds across
 two tasks in two schedulers of one client with two beats; each try keeps its evidence."""
 
 from __future__ import annotations
@@ -16,28 +16,29 @@ from tests.conftest import StackFactory
 from tests.integration.test_core_flow import A_NUMBER, CLIENT_ID, add, attempts_of, task_row
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MINUTES_PER_DAY = 24 * 60
+SECONDS_PER_DAY = 24 * 60 * 60
 
 
-def _clock_text(minute_of_day: int) -> str:
-    return "24:00" if minute_of_day == MINUTES_PER_DAY else (
-        f"{minute_of_day // 60:02d}:{minute_of_day % 60:02d}")
+def _clock_text(second_of_day: int) -> str:
+    if second_of_day == SECONDS_PER_DAY:
+        return "24:00"
+    minutes, seconds = divmod(second_of_day, 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}"
 
 
-def every_day(start: datetime, minutes: int) -> dict[str, list[list[str]]]:
-    """The same local range each day, from ``start``'s wall-clock minute for ``minutes``
+def every_day(start: datetime, seconds: int) -> dict[str, list[list[str]]]:
+    """The same local range each day, from ``start``'s wall-clock second for ``seconds``
     (split at midnight when it crosses one)."""
-    first = start.hour * 60 + start.minute
-    last = first + minutes
-    ranges = [[_clock_text(first), _clock_text(min(last, MINUTES_PER_DAY))]]
-    if last > MINUTES_PER_DAY:
-        ranges.insert(0, ["00:00", _clock_text(last - MINUTES_PER_DAY)])
+    first = start.hour * 3600 + start.minute * 60 + start.second
+    last = first + seconds
+    ranges = [[_clock_text(first), _clock_text(min(last, SECONDS_PER_DAY))]]
+    if last > SECONDS_PER_DAY:
+        ranges.insert(0, ["00:00", _clock_text(last - SECONDS_PER_DAY)])
     return {day: ranges for day in DAYS}
 
 
-def next_minute(now: datetime, at_least_s: float = 5) -> datetime:
-    boundary = (now + timedelta(seconds=at_least_s)).replace(second=0, microsecond=0)
-    return boundary + timedelta(minutes=1)
+def whole_seconds_after(now: datetime, seconds: float) -> datetime:
+    return (now + timedelta(seconds=seconds)).replace(microsecond=0)
 
 
 def new_scheduler(engine: sa.Engine, name: str, rules: dict[str, Any]) -> int:
@@ -52,11 +53,11 @@ def test_only_the_open_zone_is_dialled_and_the_other_once_its_window_opens(
     stack = stack_factory({"default": "answer"})
     stack.start_worker()
     stack.start_beat()
-    opening = next_minute(clock.now(), at_least_s=20)
-    # Two hours from the next minute, every day, in each task's local time: open now an
-    # hour east of UTC (Etc/GMT-1 is UTC+1), closed in UTC until `opening`.
+    opening = whole_seconds_after(clock.now(), 15)
+    # Two hours from `opening`, every day, in each task's local time: open now an hour east
+    # of UTC (Etc/GMT-1 is UTC+1), closed in UTC until `opening`.
     scheduler_id = new_scheduler(engine, "windows", {
-        "calling_windows": every_day(opening, 120), "default_timezone": "UTC"})
+        "calling_windows": every_day(opening, 7200), "default_timezone": "UTC"})
     job = add(engine, scheduler_id, [
         {"a_number": A_NUMBER, "b_number": "+15550002001",
          "callback_params": {"timezone": "Etc/GMT-1"}},
@@ -78,7 +79,7 @@ def test_only_the_open_zone_is_dialled_and_the_other_once_its_window_opens(
     assert evidence["zones"] == ["Etc/GMT-1"] and evidence["window"]["open"] is True
 
     stack.wait_for(lambda: all(task_row(engine, t).status == "finished"
-                               for t in (utc_task, unknown)), 90, "the window to open")
+                               for t in (utc_task, unknown)), 45, "the window to open")
     for task_id in (utc_task, unknown):
         (attempt,) = attempts_of(engine, task_id)
         assert attempt.claimed_at >= opening

@@ -14,7 +14,8 @@ T = AttemptTrigger
 EXPECTED: dict[AttemptTrigger, tuple[set[AttemptStatus], AttemptStatus]] = {
     T.DIAL: ({A.CLAIMED}, A.DIALING),
     T.COMPLETE: ({A.DIALING}, A.COMPLETED),
-    T.LOSE: ({A.DIALING}, A.LOST),
+    # A claimed try is lost when its calling window closed before it could be placed.
+    T.LOSE: ({A.CLAIMED, A.DIALING}, A.LOST),
 }
 
 

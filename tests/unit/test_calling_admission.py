@@ -60,3 +60,27 @@ def test_a_closed_window_holds_before_any_cap_is_counted() -> None:
     rules = _rules({"calling_windows": {"mon": [["09:00", "10:00"]]}}, {"lifetime": 1})
     held = admission.admit(rules, NY, None, admission.NumberHistory(), NOW)
     assert held.hold is TaskTrigger.HOLD_CALLING_WINDOW and "cap" not in held.evidence
+
+
+def test_a_try_let_go_must_be_placed_a_margin_before_the_window_closes() -> None:
+    """dial_by is the close less the margin (the A leg's ring), so B is rung inside."""
+    rules = _rules({"calling_windows": WEEKDAY_9_TO_17})
+    let_go = admission.admit(rules, NY, None, admission.NumberHistory(), NOW,
+                             timedelta(seconds=30))
+    close = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # 17:00 in New York
+    assert let_go.allowed and let_go.dial_by == close - timedelta(seconds=30)
+    assert admission.admit(rules, NY, None, admission.NumberHistory(), NOW).dial_by == close
+
+
+def test_a_window_closing_within_the_margin_holds_until_the_next_opening() -> None:
+    rules = _rules({"calling_windows": WEEKDAY_9_TO_17})
+    close = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
+    late = close - timedelta(seconds=20)  # 16:59:40 in New York: open, but not for 30 s
+    held = admission.admit(rules, NY, None, admission.NumberHistory(), late,
+                           timedelta(seconds=30))
+    assert not held.allowed and held.hold is TaskTrigger.HOLD_CALLING_WINDOW
+    assert held.next_at == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # Thursday 09:00
+    assert held.evidence["window"]["open"] is True
+    assert held.evidence["window"]["margin_s"] == 30.0
+    # With no margin the same instant is let go, to be placed within those 20 s.
+    assert admission.admit(rules, NY, None, admission.NumberHistory(), late).allowed

@@ -20,6 +20,8 @@ from models.rules.calling.spec import (
 from models.rules.errors import FieldError, InvalidInput
 from tests import strategies
 
+H = 3600  # seconds in an hour
+
 
 def errors_of(**raw: Any) -> list[FieldError]:
     with pytest.raises(InvalidInput) as raised:
@@ -36,10 +38,22 @@ def test_windows_are_read_per_day_and_a_missing_day_is_closed() -> None:
     rules = parse_calling_rules({"calling_windows": {
         "mon": [["13:00", "20:00"], ["09:00", "12:00"]], "sat": [["10:00", "24:00"]]}})
     assert rules is not None and rules.week is not None
-    assert rules.week[0] == (TimeRange(540, 720), TimeRange(780, 1200))  # sorted
-    assert rules.week[5] == (TimeRange(600, 1440),)
+    assert rules.week[0] == (TimeRange(9 * H, 12 * H), TimeRange(13 * H, 20 * H))  # sorted
+    assert rules.week[5] == (TimeRange(10 * H, 24 * H),)
     assert rules.week[1] == rules.week[6] == ()
     assert rules.default_timezone == "UTC"
+
+
+def test_windows_may_give_seconds() -> None:
+    rules = parse_calling_rules({"calling_windows": {
+        "mon": [["09:00:05", "09:00:30"], ["10:00", "24:00:00"]]}})
+    assert rules is not None and rules.week is not None
+    assert rules.week[0] == (TimeRange(9 * H + 5, 9 * H + 30), TimeRange(10 * H, 24 * H))
+    assert rules.to_document()["calling_windows"]["mon"] == [["09:00:05", "09:00:30"],
+                                                              ["10:00", "24:00"]]
+    assert FieldError("calling_windows.mon[0][1]",
+                      'must be a time "HH:MM" or "HH:MM:SS" from 00:00 to 23:59:59 or "24:00"'
+                      ) in errors_of(calling_windows={"mon": [["09:00", "09:00:60"]]})
 
 
 def test_each_broken_range_is_named_with_its_rule() -> None:
@@ -51,14 +65,15 @@ def test_each_broken_range_is_named_with_its_rule() -> None:
     })
     assert FieldError("calling_windows.mon[1]", "must not overlap calling_windows.mon[0]") in errors
     assert FieldError("calling_windows.tue[0][0]",
-                      'must be a time "HH:MM" from 00:00 to 23:59') in errors
-    assert FieldError("calling_windows.tue[1][1]",
-                      'must be a time "HH:MM" from 00:00 to 23:59 or "24:00"') in errors
+                      'must be a time "HH:MM" or "HH:MM:SS" from 00:00 to 23:59:59') in errors
+    assert FieldError(
+        "calling_windows.tue[1][1]",
+        'must be a time "HH:MM" or "HH:MM:SS" from 00:00 to 23:59:59 or "24:00"') in errors
     assert FieldError("calling_windows.tue[2]", "must start before it ends") in errors
     assert FieldError("calling_windows.tue[3]",
-                      'must be a [start, end] pair of "HH:MM" times') in errors
+                      'must be a [start, end] pair of "HH:MM" (or "HH:MM:SS") times') in errors
     assert FieldError("calling_windows.wed[0][0]",
-                      'must be a time "HH:MM" from 00:00 to 23:59') in errors
+                      'must be a time "HH:MM" or "HH:MM:SS" from 00:00 to 23:59:59') in errors
     assert FieldError("calling_windows.funday",
                       "is not a day: use mon, tue, wed, thu, fri, sat or sun") in errors
     assert len(errors) == 7
@@ -110,14 +125,15 @@ def test_presets_and_their_holidays() -> None:
     fr = parse_calling_rules({"calling_window_preset": "fr_consumer"})
     assert fr is not None and fr.preset is Preset.FR_CONSUMER
     assert fr.holiday_country == "FR" and fr.holidays_country is None
-    assert fr.week is not None and fr.week[4] == (TimeRange(600, 780), TimeRange(840, 1200))
+    assert fr.week is not None
+    assert fr.week[4] == (TimeRange(10 * H, 13 * H), TimeRange(14 * H, 20 * H))
     assert fr.week[5] == fr.week[6] == ()
     belgian = parse_calling_rules({"calling_window_preset": "fr_consumer",
                                    "holidays_country": "BE"})
     assert belgian is not None and belgian.holiday_country == "BE"
     us = parse_calling_rules({"calling_window_preset": "us_federal"})
     assert us is not None and us.holiday_country is None
-    assert us.week == ((TimeRange(480, 1260),),) * 7
+    assert us.week == ((TimeRange(8 * H, 21 * H),),) * 7
 
 
 def test_the_stored_form_reads_back_the_same() -> None:

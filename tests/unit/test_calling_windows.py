@@ -215,12 +215,30 @@ def test_the_fr_consumer_preset_closes_lunch_and_weekends() -> None:
     assert saturday.evidence[0].rule == "sat: closed all day"
 
 
+def test_open_until_is_where_the_first_zone_closes() -> None:
+    """A try let go now must be placed before ``open_until``: the strictest zone's close."""
+    zones = list(zones_for("+16055551234", None, "UTC"))
+    calling = rules(calling_windows=on("tue", "09:00", "17:00"))
+    # Central closes at 17:00 CDT (22:00 UTC); Denver would stay open an hour longer.
+    assert window_decision(calling, zones, utc(2026, 6, 2, 16, 0)).open_until == \
+        utc(2026, 6, 2, 22, 0)
+    lunch = rules(calling_window_preset="fr_consumer")
+    assert window_decision(lunch, [PARIS], local(PARIS, 2026, 6, 5, 12, 30)).open_until == \
+        local(PARIS, 2026, 6, 5, 13, 0)
+    # The night New York's clocks go back: 01:00-01:59 shows twice and stays open through
+    # both; the range closes at the second 02:00 (07:00 UTC).
+    night = rules(calling_windows=on("sun", "00:30", "02:00"))
+    first_pass = local(NY, 2026, 11, 1, 1, 15)
+    assert window_decision(night, [NY], first_pass).open_until == utc(2026, 11, 1, 7, 0)
+    assert window_decision(night, [NY], utc(2026, 11, 1, 4, 0)).open_until is None
+
+
 def test_no_rules_is_always_open() -> None:
     now = utc(2026, 1, 1, 3, 0)
     decision = window_decision(None, [PARIS], now)
     assert decision.open and decision.next_open_at == now
     assert decision.to_document() == {
-        "open": True, "next_open_at": "2026-01-01T03:00:00.000Z",
+        "open": True, "next_open_at": "2026-01-01T03:00:00.000Z", "open_until": None,
         "evidence": [{"zone": PARIS, "local_time": "2026-01-01T04:00:00+01:00",
                       "open": True, "rule": "no rules"}]}
 

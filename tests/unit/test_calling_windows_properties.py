@@ -29,7 +29,9 @@ def _ranges(bounds: set[int]) -> list[list[str]]:
             for a, b in zip(ordered[::2], ordered[1::2], strict=False)]
 
 
-DAY = st.sets(st.integers(0, 1440), max_size=6).map(_ranges)
+# Bounds in seconds of the day: whole minutes mostly (as users write them), any second too.
+BOUND = st.integers(0, 1440).map(lambda minute: minute * 60) | st.integers(0, 86400)
+DAY = st.sets(BOUND, max_size=6).map(_ranges)
 WINDOWS = st.dictionaries(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
                           DAY, min_size=1)
 NEAR_A_CHANGE = st.tuples(st.sampled_from(CHANGE_NIGHTS),
@@ -72,3 +74,24 @@ def test_next_open_at_is_the_first_open_instant(
         last = nxt - timedelta(microseconds=1)
         before = [min(now + (nxt - now) * f, last) for f in fractions] + [last]
         assert not any(window_decision(rules, zones, moment).open for moment in before)
+
+
+@settings(max_examples=300, deadline=None)
+@given(calling_rules(), st.lists(st.sampled_from(ZONES), min_size=1, max_size=3, unique=True),
+       NOW, st.lists(st.floats(0, 1, exclude_max=True), min_size=4, max_size=4))
+def test_open_until_is_the_first_closed_instant(
+        rules: CallingRules, zones: list[str], now: datetime, fractions: list[float]) -> None:
+    """A try let go at ``now`` may be placed up to ``open_until``: every instant before it
+    is open, the instant itself is closed unless it is the end of the week searched (cut
+    early, so never late)."""
+    decision = window_decision(rules, zones, now)
+    until = decision.open_until
+    if not decision.open:
+        assert until is None
+        return
+    assert until is not None and until > now and until.tzinfo is UTC
+    last = until - timedelta(microseconds=1)
+    inside = [min(now + (until - now) * f, last) for f in fractions] + [last]
+    assert all(window_decision(rules, zones, moment).open for moment in inside)
+    week_searched = now.replace(microsecond=0) + timedelta(days=7)
+    assert until == week_searched or not window_decision(rules, zones, until).open

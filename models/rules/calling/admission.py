@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from models.rules import timefmt
@@ -53,17 +53,29 @@ class Admission:
     hold: TaskTrigger | None  # what holds the task, when it may not go
     next_at: datetime | None  # when to look again; None: no opening is ever found
     evidence: dict[str, Any]
+    # When allowed: the try must be placed before this instant (the window's close less
+    # the margin), or not at all; None when no window closes it.
+    dial_by: datetime | None = None
 
 
 def admit(rules: CallingRules, b_number: str, task_timezone: str | None,
-          history: NumberHistory, now: datetime) -> Admission:
-    """The window first (open in every zone of the number), then the caps (counted in
-    the number's first zone's local day)."""
+          history: NumberHistory, now: datetime,
+          margin: timedelta = timedelta(0)) -> Admission:
+    """The window first (open in every zone of the number, and for ``margin`` more: the A
+    leg may ring that long before B is rung), then the caps (counted in the number's first
+    zone's local day)."""
     number_zones = zones.zones_for(b_number, task_timezone, rules.default_timezone)
     window = windows.window_decision(rules.windows, number_zones, now)
     evidence: dict[str, Any] = {"zones": list(number_zones), "window": window.to_document()}
     if not window.open:
         return Admission(False, TaskTrigger.HOLD_CALLING_WINDOW, window.next_open_at, evidence)
+    closes = window.open_until
+    if closes is not None and closes - margin <= now:
+        # Closing too soon for B to be rung inside it: wait for the next opening.
+        evidence["window"]["margin_s"] = margin.total_seconds()
+        reopens = windows.window_decision(rules.windows, number_zones, closes)
+        return Admission(False, TaskTrigger.HOLD_CALLING_WINDOW, reopens.next_open_at,
+                         evidence)
     if rules.number_caps is not None:
         capped = caps.cap_decision(rules.number_caps, history.dial_times,
                                    history.last_rejected_at, number_zones[0], now)
@@ -73,17 +85,18 @@ def admit(rules: CallingRules, b_number: str, task_timezone: str | None,
         if not capped.allowed:
             return Admission(False, TaskTrigger.HOLD_NUMBER_CAP, capped.next_allowed_at,
                              evidence)
-    return Admission(True, None, None, evidence)
+    return Admission(True, None, None, evidence, None if closes is None else closes - margin)
 
 
 def admit_all(rules: CallingRules, candidates: Sequence[tuple[int, str, str | None]],
-              histories: dict[str, NumberHistory], now: datetime) -> dict[int, Admission]:
+              histories: dict[str, NumberHistory], now: datetime,
+              margin: timedelta = timedelta(0)) -> dict[int, Admission]:
     """``admit`` for each (task id, B number, task zone) in dispatch order; a try let go
     counts at once (in ``histories``) towards the caps of the candidates after it."""
     decided: dict[int, Admission] = {}
     for task_id, b_number, task_timezone in candidates:
         history = histories.setdefault(b_number, NumberHistory())
-        admission = admit(rules, b_number, task_timezone, history, now)
+        admission = admit(rules, b_number, task_timezone, history, now, margin)
         if admission.allowed:
             history.dial_times.append(now)
         decided[task_id] = admission

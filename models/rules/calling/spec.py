@@ -2,9 +2,10 @@
 preset), public holidays of a country, skip dates, and the zone of numbers of no known zone.
 
 ``calling_windows`` gives, per weekday, wall-clock ranges [start, end) of the called
-number's local day; a day left out is closed once any day is given. ``calling_window_preset``
-names a fixed week instead; a preset and explicit windows together are refused, since
-neither reading (one replacing the other, or both merged) is obviously what was meant.
+number's local day, as "HH:MM" or "HH:MM:SS" (seconds for windows seconds wide); a day left
+out is closed once any day is given. ``calling_window_preset`` names a fixed week instead; a
+preset and explicit windows together are refused, since neither reading (one replacing the
+other, or both merged) is obviously what was meant.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ CALLING_RULE_FIELDS = ("calling_windows", "calling_window_preset", "holidays_cou
 DEFAULT_TIMEZONE = "UTC"
 MAX_RANGES_PER_DAY = 8
 MAX_SKIP_DATES = 366
-MINUTES_PER_DAY = 24 * 60
-_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+SECONDS_PER_DAY = 24 * 60 * 60
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?")
+_END_OF_DAY = ("24:00", "24:00:00")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 
@@ -59,14 +61,17 @@ class Preset(StrEnum):
 
 @dataclass(frozen=True, slots=True, order=True)
 class TimeRange:
-    """Wall-clock minutes since local midnight, [start, end); end 1440 is "24:00"."""
+    """Wall-clock seconds since local midnight, [start, end); end 86400 is "24:00"."""
 
     start: int
     end: int
 
     @staticmethod
-    def clock(minutes: int) -> str:
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    def clock(seconds: int) -> str:
+        """"HH:MM", or "HH:MM:SS" when the seconds are not 0."""
+        hours, rest = divmod(seconds, 3600)
+        minutes, secs = divmod(rest, 60)
+        return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
     def label(self) -> str:
         return f"{self.clock(self.start)}-{self.clock(self.end)}"
@@ -76,11 +81,12 @@ class TimeRange:
 
 
 Week = tuple[tuple[TimeRange, ...], ...]  # seven days, Monday first
-ALL_DAY = (TimeRange(0, MINUTES_PER_DAY),)
-_WORKDAYS_FR = (TimeRange(10 * 60, 13 * 60), TimeRange(14 * 60, 20 * 60))
+_H = 3600  # seconds in an hour
+ALL_DAY = (TimeRange(0, SECONDS_PER_DAY),)
+_WORKDAYS_FR = (TimeRange(10 * _H, 13 * _H), TimeRange(14 * _H, 20 * _H))
 PRESET_WEEKS: dict[Preset, Week] = {
     # TCPA: no solicitation calls before 8 a.m. or after 9 p.m. at the called party's place.
-    Preset.US_FEDERAL: (((TimeRange(8 * 60, 21 * 60),),) * 7),
+    Preset.US_FEDERAL: (((TimeRange(8 * _H, 21 * _H),),) * 7),
     # Code de la consommation (décret 2022-1313): weekdays 10-13 h and 14-20 h only.
     Preset.FR_CONSUMER: (_WORKDAYS_FR,) * 5 + ((), ()),
 }
@@ -223,7 +229,7 @@ def _day(check: Checker, value: object, where: str) -> tuple[TimeRange, ...]:
 
 def _range(check: Checker, value: object, where: str) -> TimeRange | None:
     if not isinstance(value, list) or len(value) != 2:
-        check.fail(where, 'must be a [start, end] pair of "HH:MM" times')
+        check.fail(where, 'must be a [start, end] pair of "HH:MM" (or "HH:MM:SS") times')
         return None
     start = _clock(check, value[0], f"{where}[0]", end=False)
     end = _clock(check, value[1], f"{where}[1]", end=True)
@@ -236,11 +242,11 @@ def _range(check: Checker, value: object, where: str) -> TimeRange | None:
 
 
 def _clock(check: Checker, value: object, where: str, *, end: bool) -> int | None:
-    if end and value == "24:00":
-        return MINUTES_PER_DAY
+    if end and value in _END_OF_DAY:
+        return SECONDS_PER_DAY
     match = _CLOCK.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        rule = '"HH:MM" from 00:00 to 23:59' + (' or "24:00"' if end else "")
+        rule = '"HH:MM" or "HH:MM:SS" from 00:00 to 23:59:59' + (' or "24:00"' if end else "")
         check.fail(where, f"must be a time {rule}")
         return None
-    return int(match[1]) * 60 + int(match[2])
+    return int(match[1]) * 3600 + int(match[2]) * 60 + int(match[3] or 0)

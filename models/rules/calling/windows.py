@@ -47,14 +47,18 @@ class WindowEvidence:
 @dataclass(frozen=True, slots=True)
 class WindowDecision:
     """``next_open_at``: the earliest instant >= now open in every zone (now itself when
-    open), None when none is within SEARCH_DAYS."""
+    open), None when none is within SEARCH_DAYS. ``open_until``, when open: the first
+    instant after now that is closed in some zone (None when no rules close it), so a try
+    let go now is never placed at or after it."""
 
     open: bool
     next_open_at: datetime | None
     evidence: tuple[WindowEvidence, ...]
+    open_until: datetime | None = None
 
     def to_document(self) -> dict[str, Any]:
         return {"open": self.open, "next_open_at": timefmt.iso(self.next_open_at),
+                "open_until": timefmt.iso(self.open_until),
                 "evidence": [item.to_document() for item in self.evidence]}
 
 
@@ -69,7 +73,7 @@ def window_decision(rules: CallingRules | None, zones: Sequence[str],
     names = tuple(zones) or (rules.default_timezone,)
     evidence = tuple(_evidence(rules, name, now) for name in names)
     if all(item.open for item in evidence):
-        return WindowDecision(True, now, evidence)
+        return WindowDecision(True, now, evidence, _open_until(rules, names, now))
     return WindowDecision(False, _next_open(rules, names, now), evidence)
 
 
@@ -91,8 +95,8 @@ def _evidence(rules: CallingRules, name: str, now: datetime) -> WindowEvidence:
 
 
 def _since_midnight(wall: datetime, day: date) -> float:
-    """Minutes (with their fraction) since ``day``'s midnight on the wall clock."""
-    return (wall - datetime.combine(day, time())) / timedelta(minutes=1)
+    """Seconds (with their fraction) since ``day``'s midnight on the wall clock."""
+    return (wall - datetime.combine(day, time())) / timedelta(seconds=1)
 
 
 def _next_open(rules: CallingRules, names: Sequence[str], now: datetime) -> datetime | None:
@@ -102,19 +106,37 @@ def _next_open(rules: CallingRules, names: Sequence[str], now: datetime) -> date
     # Whole seconds, as offset_segments wants; the answer is never before ``now``.
     start = now.replace(microsecond=0)
     horizon = min(start + timedelta(days=SEARCH_DAYS), _LATEST)
-    tzs = [zone(name) for name in dict.fromkeys(names)]
     while start < horizon:
         end = min(start + _CHUNK, horizon)
-        common = _open_intervals(rules, tzs[0], start, end)
-        for tz in tzs[1:]:
-            if not common:
-                break
-            common = _intersect(common, _open_intervals(rules, tz, start, end))
-        for low, high in common:
+        for low, high in _common_intervals(rules, names, start, end):
             if high > now:
                 return max(low, now)
         start = end
     return None
+
+
+def _open_until(rules: CallingRules, names: Sequence[str], now: datetime) -> datetime:
+    """The end of the open stretch holding ``now``, searched one chunk ahead: a stretch
+    running past the chunk is cut at its end, which is early, never late."""
+    start = now.replace(microsecond=0)
+    end = min(start + _CHUNK, _LATEST)
+    common = _common_intervals(rules, names, start, end)
+    for low, high in common:
+        if low <= now < high:
+            return high
+    return now  # unreachable when every zone is open at now; closed at once is the safe end
+
+
+def _common_intervals(rules: CallingRules, names: Sequence[str], start: datetime,
+                      end: datetime) -> list[Interval]:
+    """The instants of [start, end) open in every zone of ``names``."""
+    tzs = [zone(name) for name in dict.fromkeys(names)]
+    common = _open_intervals(rules, tzs[0], start, end)
+    for tz in tzs[1:]:
+        if not common:
+            break
+        common = _intersect(common, _open_intervals(rules, tz, start, end))
+    return common
 
 
 def _open_intervals(rules: CallingRules, tz: ZoneInfo, start: datetime,
@@ -128,8 +150,8 @@ def _open_intervals(rules: CallingRules, tz: ZoneInfo, start: datetime,
         day = wall_low.date()
         while (midnight := datetime.combine(day, time())) < wall_high:
             for time_range in day_plan(rules, day).ranges:
-                low = max(wall_low, midnight + timedelta(minutes=time_range.start))
-                high = min(wall_high, midnight + timedelta(minutes=time_range.end))
+                low = max(wall_low, midnight + timedelta(seconds=time_range.start))
+                high = min(wall_high, midnight + timedelta(seconds=time_range.end))
                 if low < high:
                     found.append(((low - offset).replace(tzinfo=UTC),
                                   (high - offset).replace(tzinfo=UTC)))

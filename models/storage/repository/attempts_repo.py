@@ -24,14 +24,17 @@ NOT_PLACED_CAUSE = "not_placed"
 def insert_attempts(
     conn: sa.Connection, scheduler_id: int, claimed: Sequence[ClaimedTask], now: datetime,
     evidence: Mapping[int, dict[str, Any]] | None = None,
+    dial_by: Mapping[int, datetime] | None = None,
 ) -> list[int]:
-    """One `claimed` attempt per claimed task, with the calling rules' evidence by task."""
+    """One `claimed` attempt per claimed task, with the calling rules' evidence and the
+    instant its window closes (the try is not placed from then on), by task."""
     if not claimed:
         return []
     new_rows = [
         {"task_id": c.id, "scheduler_id": scheduler_id, "attempt_no": c.attempts_made,
          "status": AttemptStatus.CLAIMED.value, "due_at": c.next_attempt_at,
-         "claimed_at": now, "sent_at": now, "rule_evidence": (evidence or {}).get(c.id)}
+         "claimed_at": now, "sent_at": now, "rule_evidence": (evidence or {}).get(c.id),
+         "dial_by": (dial_by or {}).get(c.id)}
         for c in claimed
     ]
     stmt = attempts.insert().returning(attempts.c.id, sort_by_parameter_order=True)
@@ -41,17 +44,33 @@ def insert_attempts(
 def begin_dialing(
     conn: sa.Connection, attempt_ids: Sequence[int], now: datetime
 ) -> list[AttemptRow]:
-    """claimed → dialing; an attempt another delivery of its message took is not returned."""
+    """claimed → dialing, while its window is open (dial_by still ahead); an attempt another
+    delivery of its message took, or one past its dial_by, is not returned."""
     if not attempt_ids:
         return []
     stmt = (
         attempts.update()
         .where(attempts.c.id.in_(attempt_ids),
-               attempts.c.status.in_(attempt_state.allowed_from(AttemptTrigger.DIAL)))
+               attempts.c.status.in_(attempt_state.allowed_from(AttemptTrigger.DIAL)),
+               sa.or_(attempts.c.dial_by.is_(None), attempts.c.dial_by > now))
         .values(status=attempt_state.target(AttemptTrigger.DIAL).value, dialing_at=now)
         .returning(*attempts.c)
     )
     return common.from_rows(AttemptRow, conn.execute(stmt))
+
+
+def past_dial_by(conn: sa.Connection, attempt_ids: Sequence[int], now: datetime) -> list[int]:
+    """Of ``attempt_ids``, those still claimed whose window closed by ``now``: never to be
+    placed. Locked (SKIP LOCKED), so two deliveries do not both end one."""
+    if not attempt_ids:
+        return []
+    stmt = (
+        sa.select(attempts.c.id)
+        .where(attempts.c.id.in_(attempt_ids), attempts.c.status == AttemptStatus.CLAIMED.value,
+               attempts.c.dial_by <= now)
+        .with_for_update(skip_locked=True)
+    )
+    return [int(i) for i in conn.execute(stmt).scalars()]
 
 
 def end_attempts(
@@ -259,7 +278,7 @@ def number_histories(
     conn: sa.Connection, client_id: int, numbers: Iterable[str]
 ) -> dict[str, NumberHistory]:
     """Each number's dials by the client (claim times, every try of every task of that B
-    number) and when the called party last refused one (B rejected)."""
+    number, but those never placed) and when the called party last refused one."""
     wanted = sorted(set(numbers))
     histories = {number: NumberHistory() for number in wanted}
     if not wanted:
@@ -268,7 +287,8 @@ def number_histories(
         sa.select(tasks.c.b_number, attempts.c.claimed_at, attempts.c.cause,
                   attempts.c.a_answered, attempts.c.ended_at)
         .join(tasks, tasks.c.id == attempts.c.task_id)
-        .where(tasks.c.client_id == client_id, tasks.c.b_number.in_(wanted))
+        .where(tasks.c.client_id == client_id, tasks.c.b_number.in_(wanted),
+               attempts.c.cause.is_distinct_from(NOT_PLACED_CAUSE))
     )
     for number, claimed_at, cause, a_answered, ended_at in conn.execute(stmt):
         history = histories[number]

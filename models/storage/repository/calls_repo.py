@@ -34,6 +34,7 @@ class NewCall:
     client_id: int
     uuid: CallUuid
     request: dict[str, Any]
+    dial_by: datetime | None = None  # the try's: not placed from then on
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,24 @@ def queue_calls(
         conn.execute(calls.insert(), [
             {"attempt_id": c.attempt_id, "task_id": c.task_id, "client_id": c.client_id,
              "uuid": c.uuid, "dialer": dialer, "status": CallStatus.QUEUED.value,
-             "request": c.request, "queued_at": now} for c in new_calls])
+             "request": c.request, "queued_at": now, "dial_by": c.dial_by}
+            for c in new_calls])
+
+
+def _in_time(now: datetime) -> sa.ColumnElement[bool]:
+    """A call may still be placed at ``now``: its window (if any) has not closed."""
+    return sa.or_(calls.c.dial_by.is_(None), calls.c.dial_by > now)
 
 
 def place_with_fate(conn: sa.Connection, fates: Sequence[Fate], now: datetime) -> set[int]:
     """queued → placed, with the outcome and when it will be known; returns the attempts
-    whose call was still queued (an abandoned one is not placed)."""
+    whose call was still queued and in time (an abandoned one is not placed, nor one past
+    its dial_by, which the reaper abandons)."""
     changes = [{"attempt_id": f.attempt_id,
                 "status": call_state.target(CallTrigger.PLACE).value, "placed_at": now,
                 "ended_at": f.ends_at, "outcome": f.outcome.to_json()} for f in fates]
-    guard = calls.c.status.in_(call_state.allowed_from(CallTrigger.PLACE))
+    guard = sa.and_(calls.c.status.in_(call_state.allowed_from(CallTrigger.PLACE)),
+                    _in_time(now))
     placed = bulk.update_each(conn, calls, changes, guard, [calls.c.attempt_id],
                               key="attempt_id")
     return {int(row.attempt_id) for row in placed}
@@ -96,11 +105,14 @@ def mark_collected(conn: sa.Connection, attempt_ids: Sequence[int], now: datetim
                      .values(status=CallStatus.ENDED.value))
 
 
-def abandon_queued(conn: sa.Connection, queued_before: datetime, limit: int) -> list[int]:
-    """queued → abandoned for calls no dialer took by ``queued_before``; their attempts."""
+def abandon_queued(conn: sa.Connection, queued_before: datetime, now: datetime,
+                   limit: int) -> list[int]:
+    """queued → abandoned for calls no dialer took by ``queued_before``, or whose window
+    closed by ``now``; their attempts."""
     stale = (
         sa.select(calls.c.id)
-        .where(calls.c.status == CallStatus.QUEUED.value, calls.c.queued_at < queued_before)
+        .where(calls.c.status == CallStatus.QUEUED.value,
+               sa.or_(calls.c.queued_at < queued_before, calls.c.dial_by <= now))
         .limit(limit).with_for_update(skip_locked=True)
     )
     return _apply(conn, CallTrigger.ABANDON, calls.c.id.in_(stale.scalar_subquery()))
@@ -149,7 +161,8 @@ def claim_queued(conn: sa.Connection, controller: str, now: datetime,
     two controllers never take the same call."""
     due = (
         sa.select(calls.c.id)
-        .where(calls.c.status == CallStatus.QUEUED.value, calls.c.dialer == SIP_DIALER)
+        .where(calls.c.status == CallStatus.QUEUED.value, calls.c.dialer == SIP_DIALER,
+               _in_time(now))
         .order_by(calls.c.queued_at).limit(limit).with_for_update(skip_locked=True)
     )
     stmt = (

@@ -59,8 +59,10 @@ def create_scheduler(
 
 
 def update_scheduler(
-    engine: sa.Engine, client_id: int, scheduler_id: int, body: object
+    engine: sa.Engine, client_id: int, scheduler_id: int, body: object, now: datetime
 ) -> dict[str, Any]:
+    """Change a scheduler's settings; a change of its calling rules or caps lifts the holds
+    they had decided, so its held tasks are weighed again under the new ones at once."""
     changes = scheduler_input.scheduler_changes(body)
     try:
         with engine.begin() as conn:
@@ -70,6 +72,8 @@ def update_scheduler(
                     raise UnknownScheduler(scheduler_id)
                 changes |= scheduler_input.calling_rule_changes(body, stored.calling_rules)
             row = schedulers_repo.update_scheduler(conn, client_id, scheduler_id, changes)
+            if row is not None and changes.keys() & {"calling_rules", "number_caps"}:
+                tasks_repo.release_rule_holds(conn, scheduler_id, now)
     except sa.exc.IntegrityError as error:
         raise DuplicateScheduler(str(changes.get("name"))) from error
     if row is None:

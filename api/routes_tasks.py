@@ -52,7 +52,7 @@ async def update_scheduler(
     who.own(client_id)
     raw = await body.read_json(request, deps.settings(request).max_request_bytes)
     updated = await threaded(enqueue.update_scheduler, deps.engine(request), client_id,
-                              scheduler_id, raw)
+                              scheduler_id, raw, clock.now())
     return SafeJSONResponse(updated)
 
 

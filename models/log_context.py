@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 FIELDS = ("task_id", "attempt_id", "attempt_no", "job_id", "client_id", "scheduler_id")
 
 
-def for_call(task: TaskRow, attempt_id: int, attempt_no: int) -> dict[str, Any]:
+def for_call(task: TaskRow, attempt_id: int | None, attempt_no: int) -> dict[str, Any]:
     return {"task_id": task.id, "attempt_id": attempt_id, "attempt_no": attempt_no,
             "job_id": task.job_id, "client_id": task.client_id,
             "scheduler_id": task.scheduler_id}

@@ -15,6 +15,7 @@ from models.rules.calling import admission
 from models.rules.task_state import TaskTrigger
 from models.shapes.rows import ClaimedTask, DueTask
 from models.storage.repository import attempts_repo, tasks_repo
+from scheduler import untried
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ def claim_within_rules(conn: sa.Connection, scheduler_id: int, rules: admission.
         tasks_repo.hold_tasks(conn, trigger, {
             task_id: verdict.next_at for task_id, verdict in decided.items()
             if verdict.hold is trigger}, now)
+    untried.end_untried(conn, {task_id: verdict.reason or "refused by a calling rule"
+                               for task_id, verdict in decided.items()
+                               if verdict.hold is TaskTrigger.REFUSE}, now)
     allowed = [task.id for task in due if decided[task.id].allowed]
     claimed = (tasks_repo.claim_due_tasks(conn, scheduler_id, now, limit, only_ids=allowed)
                if allowed else [])

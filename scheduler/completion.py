@@ -195,6 +195,13 @@ def _count_finals(
         if plan.trigger in FINAL_EVENTS:
             final, failed = finals.get(task.job_id, (0, 0))
             finals[task.job_id] = (final + 1, failed + (plan.trigger is TaskTrigger.FAIL))
+    count_finals_by_job(conn, finals, now)
+
+
+def count_finals_by_job(conn: sa.Connection, finals: Mapping[int, tuple[int, int]],
+                        now: datetime) -> None:
+    """Add (tasks become final, of them failed) to each job's counts; a job whose last
+    task this was ends Completed or Failed."""
     counted = [jobs_repo.adjust_counts(conn, job_id, *finals[job_id], now)
                for job_id in sorted(finals)]
     for counts in counted:

@@ -38,6 +38,9 @@ class TaskTrigger(StrEnum):
     PAUSE_AFTER_TRY = "pause_after_try"  # a try ended while its job was paused
     CANCEL_AFTER_TRY = "cancel_after_try"  # a try ended while its job was cancelled
     RESCHEDULE = "reschedule"  # the "reschedule record" page moved its start
+    # A calling rule ends the task without a try: its number reached its lifetime cap, or
+    # is on a do-not-call list.
+    REFUSE = "refuse"
 
 
 class FinishResult(StrEnum):
@@ -75,6 +78,7 @@ MACHINE: state_machine.StateMachine[TaskStatus, TaskTrigger] = state_machine.Sta
     TaskTrigger.PAUSE_AFTER_TRY: (frozenset({S.EXECUTED}), S.PAUSED),
     TaskTrigger.CANCEL_AFTER_TRY: (frozenset({S.EXECUTED}), S.CANCELLED),
     TaskTrigger.RESCHEDULE: (WAITING, S.SCHEDULED),
+    TaskTrigger.REFUSE: (WAITING, S.FINISHED),
 }, TransitionRefused)
 TRANSITIONS = MACHINE.table
 allowed_from = MACHINE.allowed_from

@@ -84,3 +84,17 @@ def test_a_window_closing_within_the_margin_holds_until_the_next_opening() -> No
     assert held.evidence["window"]["margin_s"] == 30.0
     # With no margin the same instant is let go, to be placed within those 20 s.
     assert admission.admit(rules, NY, None, admission.NumberHistory(), late).allowed
+
+
+def test_a_number_at_its_lifetime_cap_ends_its_task_rather_than_waiting_forever() -> None:
+    rules = _rules(None, {"lifetime": 2, "per_24h": 5})
+    history = admission.NumberHistory([NOW - timedelta(days=30), NOW - timedelta(days=2)])
+    refused = admission.admit(rules, NY, None, history, NOW)
+    assert not refused.allowed and refused.hold is TaskTrigger.REFUSE
+    assert refused.next_at is None
+    assert refused.reason == f"number cap: {NY} dialled 2 times, lifetime cap 2"
+    # Under the lifetime cap, a cap that frees later only holds.
+    busy_day = admission.NumberHistory([NOW - timedelta(hours=1)])
+    held = admission.admit(_rules(None, {"lifetime": 2, "per_24h": 1}), NY, None, busy_day,
+                           NOW)
+    assert held.hold is TaskTrigger.HOLD_NUMBER_CAP and held.reason is None

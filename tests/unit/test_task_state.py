@@ -31,6 +31,7 @@ EXPECTED: dict[TaskTrigger, tuple[set[TaskStatus], TaskStatus]] = {
     T.PAUSE_AFTER_TRY: ({S.EXECUTED}, S.PAUSED),
     T.CANCEL_AFTER_TRY: ({S.EXECUTED}, S.CANCELLED),
     T.RESCHEDULE: (set(_WAITING), S.SCHEDULED),
+    T.REFUSE: (set(_WAITING), S.FINISHED),
 }
 
 
@@ -109,6 +110,8 @@ def test_waiting_is_exactly_the_seven_waiting_statuses() -> None:
         (S.DELAYED_ASR, "delayed_asr"),
         (S.DELAYED_CONCURRENT_TASK, "delayed_concurrent_task"),
         (S.DELAYED_INTERVAL, "delayed_interval"),
+        (S.DELAYED_CALLING_WINDOW, "delayed_calling_window"),
+        (S.DELAYED_NUMBER_CAP, "delayed_number_cap"),
         (S.FINISHED, "finished"),
         (S.PAUSED, "paused"),
         (S.CANCELLED, "cancelled"),
@@ -116,6 +119,8 @@ def test_waiting_is_exactly_the_seven_waiting_statuses() -> None:
         (T.HOLD_ASR, "hold_asr"),
         (T.HOLD_CONCURRENCY, "hold_concurrency"),
         (T.HOLD_INTERVAL, "hold_interval"),
+        (T.HOLD_CALLING_WINDOW, "hold_calling_window"),
+        (T.HOLD_NUMBER_CAP, "hold_number_cap"),
         (T.SUCCEED, "succeed"),
         (T.RETRY, "retry"),
         (T.FAIL, "fail"),
@@ -126,6 +131,7 @@ def test_waiting_is_exactly_the_seven_waiting_statuses() -> None:
         (T.PAUSE_AFTER_TRY, "pause_after_try"),
         (T.CANCEL_AFTER_TRY, "cancel_after_try"),
         (T.RESCHEDULE, "reschedule"),
+        (T.REFUSE, "refuse"),
         (task_state.FinishResult.SUCCESS, "success"),
         (task_state.FinishResult.FAILED, "failed"),
     ],
@@ -141,5 +147,5 @@ def test_enum_values_are_the_stored_strings(
 
 def test_every_enum_member_has_a_stored_string_listed() -> None:
     assert len(TaskStatus) == 11
-    assert len(TaskTrigger) == 16
+    assert len(TaskTrigger) == 17
     assert len(task_state.FinishResult) == 2

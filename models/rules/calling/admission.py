@@ -50,12 +50,14 @@ class NumberHistory:
 @dataclass(frozen=True, slots=True)
 class Admission:
     allowed: bool
-    hold: TaskTrigger | None  # what holds the task, when it may not go
+    # What holds the task, when it may not go (REFUSE: it never may; it ends, ``reason``).
+    hold: TaskTrigger | None
     next_at: datetime | None  # when to look again; None: no opening is ever found
     evidence: dict[str, Any]
     # When allowed: the try must be placed before this instant (the window's close less
     # the margin), or not at all; None when no window closes it.
     dial_by: datetime | None = None
+    reason: str | None = None  # why a refused task ends, for its finish_comment
 
 
 def admit(rules: CallingRules, b_number: str, task_timezone: str | None,
@@ -82,6 +84,11 @@ def admit(rules: CallingRules, b_number: str, task_timezone: str | None,
         evidence["cap"] = {"allowed": capped.allowed, "rule": capped.rule.value,
                            "reason": capped.reason,
                            "next_allowed_at": timefmt.iso(capped.next_allowed_at)}
+        if not capped.allowed and capped.next_allowed_at is None:
+            # The lifetime cap: no later time frees it, so the task ends (a restart of its
+            # job, after the cap is raised, tries it again).
+            return Admission(False, TaskTrigger.REFUSE, None, evidence,
+                             reason=f"number cap: {b_number} {capped.reason}")
         if not capped.allowed:
             return Admission(False, TaskTrigger.HOLD_NUMBER_CAP, capped.next_allowed_at,
                              evidence)

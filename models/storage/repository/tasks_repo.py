@@ -277,3 +277,17 @@ def resume_scheduler_tasks(conn: sa.Connection, scheduler_id: int, now: datetime
     return int(conn.execute(stmt).rowcount)
 
 
+
+
+# Holds that the scheduler's calling rules decided, and that a change of them may lift.
+RULE_HOLDS = (TaskStatus.DELAYED_CALLING_WINDOW, TaskStatus.DELAYED_NUMBER_CAP)
+
+
+def release_rule_holds(conn: sa.Connection, scheduler_id: int, now: datetime) -> int:
+    """The scheduler's calling rules changed: its tasks they held are due now, to be
+    weighed again under the new rules (held again, with new times, if still closed)."""
+    stmt = tasks.update().where(
+        tasks.c.scheduler_id == scheduler_id,
+        tasks.c.status.in_([status.value for status in RULE_HOLDS]),
+    ).values(next_attempt_at=now, updated_at=now)
+    return int(conn.execute(stmt).rowcount)

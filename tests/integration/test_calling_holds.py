@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -15,6 +16,7 @@ from models import clock
 from tests.conftest import StackFactory
 from tests.integration.test_core_flow import A_NUMBER, CLIENT_ID, add, attempts_of, task_row
 
+NEW_YORK, PARIS, TOKYO = "America/New_York", "Europe/Paris", "Asia/Tokyo"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SECONDS_PER_DAY = 24 * 60 * 60
 
@@ -47,45 +49,61 @@ def new_scheduler(engine: sa.Engine, name: str, rules: dict[str, Any]) -> int:
     return int(created["id"])
 
 
+def in_zone(moment: datetime, zone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(zone))
+
+
+def joined(*weeks: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
+    """The ranges of several weeks together (they must not overlap)."""
+    return {day: [r for week in weeks for r in week[day]] for day in DAYS}
+
+
 def test_only_the_open_zone_is_dialled_and_the_other_once_its_window_opens(
     engine: sa.Engine, stack_factory: StackFactory
 ) -> None:
     stack = stack_factory({"default": "answer"})
     stack.start_worker()
     stack.start_beat()
-    opening = whole_seconds_after(clock.now(), 15)
-    # Two hours from `opening`, every day, in each task's local time: open now an hour east
-    # of UTC (Etc/GMT-1 is UTC+1), closed in UTC until `opening`.
+    now = clock.now()
+    opening = whole_seconds_after(now, 15)
+    # Local ranges of two hours, every day: one holding New York's time now, one from
+    # `opening` in Paris's time, one from `opening` in Tokyo's (the default zone, for a
+    # number of no known zone). Six and fourteen hours apart, they never overlap: at `now`
+    # only New York is open; Paris and Tokyo open at `opening`.
     scheduler_id = new_scheduler(engine, "windows", {
-        "calling_windows": every_day(opening, 7200), "default_timezone": "UTC"})
+        "calling_windows": joined(
+            every_day(in_zone(now - timedelta(minutes=1), NEW_YORK), 7200),
+            every_day(in_zone(opening, PARIS), 7200),
+            every_day(in_zone(opening, TOKYO), 7200)),
+        "default_timezone": TOKYO})
     job = add(engine, scheduler_id, [
-        {"a_number": A_NUMBER, "b_number": "+15550002001",
-         "callback_params": {"timezone": "Etc/GMT-1"}},
-        {"a_number": A_NUMBER, "b_number": "+15550002002",
-         "callback_params": {"timezone": "UTC"}},
+        {"a_number": A_NUMBER, "b_number": "+12125550100"},  # New York by its prefix
+        {"a_number": A_NUMBER, "b_number": "+33142685300"},  # Paris by its prefix
         {"a_number": A_NUMBER, "b_number": "+15550002003"},  # no known zone: the default
     ])
     job_ids = [t["id"] for t in job.tasks]
-    east, utc_task, unknown = job_ids
+    new_york, paris, unknown = job_ids
 
-    stack.wait_for(lambda: task_row(engine, east).status == "finished", 15,
+    stack.wait_for(lambda: task_row(engine, new_york).status == "finished", 15,
                    f"the open zone (tasks: {[task_row(engine, t).status for t in job_ids]})")
     assert clock.now() < opening, "the test machine was too slow to see the window closed"
-    for held in (utc_task, unknown):
+    for held in (paris, unknown):
         row = task_row(engine, held)
         assert (row.status, row.next_attempt_at) == ("delayed_calling_window", opening)
         assert attempts_of(engine, held) == []
-    evidence = attempts_of(engine, east)[0].rule_evidence
-    assert evidence["zones"] == ["Etc/GMT-1"] and evidence["window"]["open"] is True
+    evidence = attempts_of(engine, new_york)[0].rule_evidence
+    assert evidence["zones"] == [NEW_YORK] and evidence["window"]["open"] is True
 
     stack.wait_for(lambda: all(task_row(engine, t).status == "finished"
-                               for t in (utc_task, unknown)), 45, "the window to open")
-    for task_id in (utc_task, unknown):
+                               for t in (paris, unknown)), 45, "the window to open")
+    for task_id, zone_name in ((paris, PARIS), (unknown, TOKYO)):
         (attempt,) = attempts_of(engine, task_id)
         assert attempt.claimed_at >= opening
         (zone,) = attempt.rule_evidence["window"]["evidence"]
-        assert zone["zone"] == "UTC" and zone["open"] is True
-        assert datetime.fromisoformat(zone["local_time"]).astimezone(UTC) >= opening
+        assert zone["zone"] == zone_name and zone["open"] is True
+        local_time = datetime.fromisoformat(zone["local_time"])
+        assert local_time.utcoffset() == in_zone(opening, zone_name).utcoffset()
+        assert local_time.astimezone(UTC) >= opening
 
 
 def test_a_number_cap_holds_across_two_schedulers_and_two_beats(

@@ -21,6 +21,8 @@ class Scope(StrEnum):
     EVENTS_READ = "events:read"
     ACCOUNTS_WRITE = "accounts:write"  # the SIP accounts calls are placed from
     ACCOUNTS_READ = "accounts:read"
+    DNC_WRITE = "dnc:write"  # the client's do-not-call list
+    DNC_READ = "dnc:read"
 
 
 DURATION_UNITS_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -13,6 +13,7 @@ from api import (
     errors,
     routes_accounts,
     routes_calls,
+    routes_dnc,
     routes_events,
     routes_jobs,
     routes_tasks,
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(routes_jobs.router)
     app.include_router(routes_accounts.router)
     app.include_router(routes_calls.router)
+    app.include_router(routes_dnc.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,15 +9,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from api import scheduler_input
+from api import adding, idempotency, scheduler_input
 from api.exceptions import DuplicateScheduler, UnknownScheduler
 from models.rules import limits
 from models.rules.errors import FieldError, InvalidInput
+from models.rules.intake import DncPolicy
 from models.shapes import account_input, rows, validation, views
+from models.shapes.rows import SchedulerRow
 from models.shapes.validation import NewTask
 from models.storage.repository import (
     clients_repo,
-    jobs_repo,
     schedulers_repo,
     sip_accounts_repo,
     task_reads,
@@ -30,8 +30,13 @@ DEFAULT_DIALER = "sim"  # settings.dialer's default: extension_id is a free numb
 
 @dataclass(frozen=True)
 class AddedJob:
-    job_id: int
+    job_id: int | None  # None when every task was merged into an active one
     tasks: list[dict[str, Any]]
+    replayed: bool = False  # the first answer to this Idempotency-Key, given again
+
+    def document(self) -> dict[str, Any]:
+        """The answer to the request that added them."""
+        return {"job_id": self.job_id, "tasks": self.tasks}
 
 
 def check_client_id(client_id: object) -> int:
@@ -101,49 +106,63 @@ def add_tasks(
     tracking_id: str | None = None,
     created_by: str | None = None,
     dialer: str = DEFAULT_DIALER,
+    on_dnc: DncPolicy = DncPolicy.REFUSE,
+    key: idempotency.IdempotencyKey | None = None,
 ) -> AddedJob:
     """Validate every task, store them and their job in one transaction, return them stored.
 
-    Raises InvalidInput (naming each field and rule; under the SIP dialer, each extension_id
-    with no account) or UnknownScheduler; neither stores anything.
+    Raises InvalidInput (naming each field and rule; a number on a do-not-call list under
+    ``on_dnc`` refuse; a B number the scheduler's duplicate rule refuses; under the SIP
+    dialer, each extension_id with no account) or UnknownScheduler; neither stores anything.
+    With an Idempotency-Key ``key`` already used for this request, the first answer is
+    given again and nothing stored (KeyReused when it came with another request).
     """
     check_client_id(client_id)
     new_tasks = validation.validate_tasks(raw_tasks, max_tasks)
     with engine.begin() as conn:
-        if schedulers_repo.get_scheduler(conn, client_id, scheduler_id) is None:
-            raise UnknownScheduler(scheduler_id)
-        require_accounts(conn, client_id, new_tasks, dialer)
-        job_id = jobs_repo.insert_job(
-            conn, client_id, scheduler_id, len(new_tasks), now,
-            tracking_id=tracking_id or f"RINGBACK_{uuid.uuid4()}", created_by=created_by)
-        stored = tasks_repo.store_tasks(conn, client_id, scheduler_id, job_id, new_tasks, now)
-    if nudge is not None and any(t.start_time_utc is None or t.start_time_utc <= now
-                                 for t in new_tasks):
+        if key is not None and (first := idempotency.claim(conn, client_id, key, now)):
+            return AddedJob(first["job_id"], first["tasks"], replayed=True)
+        scheduler = _scheduler_for_adding(conn, client_id, scheduler_id, new_tasks, dialer)
+        stored = adding.store_job(conn, scheduler, new_tasks, now, on_dnc=on_dnc,
+                                  origin=adding.JobOrigin(tracking_id, created_by),
+                                  label=_task_label)
+        added = AddedJob(stored.job_id, adding.task_documents(stored))
+        if key is not None:
+            idempotency.record(conn, client_id, key, added.document())
+    if nudge is not None and stored.due_now:
         nudge()
-    return AddedJob(job_id, views.task_objects(stored))
+    return added
 
 
 def store_validated(
     engine: sa.Engine, client_id: int, scheduler_id: int, new_tasks: list[NewTask],
     now: datetime, *, nudge: Callable[[], None] | None, chunk: int,
     on_progress: Callable[[int], None], dialer: str = DEFAULT_DIALER,
-    label_of: Callable[[int], str] | None = None,
-) -> int:
+    label_of: Callable[[int], str] | None = None, on_dnc: DncPolicy = DncPolicy.REFUSE,
+) -> int | None:
     """Store already validated tasks as one job in one transaction, ``chunk`` rows a batch;
     ``label_of`` names a task by its index in an error (a CSV file's line)."""
     with engine.begin() as conn:
-        if schedulers_repo.get_scheduler(conn, client_id, scheduler_id) is None:
-            raise UnknownScheduler(scheduler_id)
-        require_accounts(conn, client_id, new_tasks, dialer, label_of)
-        job_id = jobs_repo.insert_job(conn, client_id, scheduler_id, len(new_tasks), now,
-                                      created_by="import")
-        for start in range(0, len(new_tasks), chunk):
-            part = new_tasks[start:start + chunk]
-            tasks_repo.store_tasks(conn, client_id, scheduler_id, job_id, part, now)
-            on_progress(start + len(part))
-    if nudge is not None:
+        scheduler = _scheduler_for_adding(conn, client_id, scheduler_id, new_tasks, dialer,
+                                          label_of)
+        stored = adding.store_job(conn, scheduler, new_tasks, now, on_dnc=on_dnc,
+                                  origin=adding.JobOrigin(created_by="import"),
+                                  label=label_of or _task_label, chunk=chunk,
+                                  on_progress=on_progress)
+    if nudge is not None and stored.due_now:
         nudge()
-    return job_id
+    return stored.job_id
+
+
+def _scheduler_for_adding(
+    conn: sa.Connection, client_id: int, scheduler_id: int, new_tasks: Sequence[NewTask],
+    dialer: str, label_of: Callable[[int], str] | None = None,
+) -> SchedulerRow:
+    scheduler = schedulers_repo.get_scheduler(conn, client_id, scheduler_id)
+    if scheduler is None:
+        raise UnknownScheduler(scheduler_id)
+    require_accounts(conn, client_id, new_tasks, dialer, label_of)
+    return scheduler
 
 
 def require_accounts(

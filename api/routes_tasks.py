@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 
-from api import body, deps, enqueue, schemas, stats
+from api import body, deps, enqueue, idempotency, preview, schemas, stats
 from api.concurrency import threaded
 from api.deps import ClientId, Cursor, PageLimit, SchedulerId, TaskId, TasksReader, TasksWriter
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
 from models import clock
-from models.rules import text
+from models.rules import limits, text
+from models.rules.errors import FieldError
+from models.rules.intake import DncPolicy
 from models.rules.task_state import TaskStatus
 from models.shapes import rows, views
 from models.storage.repository import task_reads
@@ -67,28 +70,45 @@ def scheduler_stats(
 
 @router.post(f"{SCHEDULERS}/{{scheduler_id}}/tasks/", status_code=201,
              response_model=schemas.AddTasksOut,
-             responses=schemas.error_responses(400, 403, 404, 413, 415),
+             responses={**schemas.error_responses(400, 403, 404, 409, 413, 415),
+                        200: {"model": schemas.DryRunOut,
+                              "description": "dry_run=true: what adding would do"}},
              openapi_extra=schemas.request_body(schemas.AddTasksIn))
 async def add_tasks(
-    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: TasksWriter
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, who: TasksWriter,
+    on_dnc: Annotated[DncPolicy, Query(description=(
+        "a task whose B number (or every A number) is on a do-not-call list: refuse "
+        "(400 naming the field) or finish (stored and ended at once, the list named)"))
+    ] = DncPolicy.REFUSE,
+    dry_run: Annotated[bool, Query(description=(
+        "say what adding would do to each task (refuse, end at once, merge, hold, dial "
+        "now) and why, storing nothing"))] = False,
+    idempotency_key: Annotated[str | None, Header(
+        alias=idempotency.HEADER, max_length=limits.IDEMPOTENCY_KEY_CHARS_MAX,
+        description=("the same key and request within 24 h answer as the first did and "
+                     "store nothing; with another request, 409"))] = None,
 ) -> SafeJSONResponse:
     who.own(client_id)
     settings = deps.settings(request)
-    raw = await body.read_json(request, settings.max_request_bytes)
-    if not isinstance(raw, dict):
-        raise ApiError(400, "body: must be a JSON object with a tasks array")
-    unknown = sorted(set(raw) - {"tasks"})
-    if unknown:
-        raise ApiError(400, f"{text.field_name(unknown[0])}: is not a known field")
-    if isinstance(raw.get("tasks"), list) and len(raw["tasks"]) > settings.max_tasks_per_request:
-        raise ApiError(413, f"tasks: at most {settings.max_tasks_per_request} tasks per request")
-    added = await threaded(
-        enqueue.add_tasks, deps.engine(request), client_id, scheduler_id, raw.get("tasks"),
-        clock.now(), max_tasks=settings.max_tasks_per_request, nudge=deps.nudger(request),
-        tracking_id=_tracking_id(request), created_by=f"token:{who.token_id}",
-        dialer=settings.dialer,
-    )
-    return SafeJSONResponse({"job_id": added.job_id, "tasks": added.tasks}, status_code=201)
+    raw = await _tasks_body(request, settings.max_request_bytes, settings.max_tasks_per_request)
+    if dry_run:
+        return SafeJSONResponse(await threaded(
+            preview.preview_tasks, deps.engine(request), client_id, scheduler_id,
+            raw.get("tasks"), clock.now(), max_tasks=settings.max_tasks_per_request,
+            dialer=settings.dialer, on_dnc=on_dnc,
+            margin=timedelta(seconds=settings.calling_window_margin_s)))
+    key = idempotency.parse(idempotency_key, request.url.path, {"on_dnc": on_dnc.value}, raw)
+    try:
+        added = await threaded(
+            enqueue.add_tasks, deps.engine(request), client_id, scheduler_id,
+            raw.get("tasks"), clock.now(), max_tasks=settings.max_tasks_per_request,
+            nudge=deps.nudger(request), tracking_id=_tracking_id(request),
+            created_by=f"token:{who.token_id}", dialer=settings.dialer, on_dnc=on_dnc,
+            key=key)
+    except idempotency.KeyReused as reused:
+        raise ApiError(409, str(reused), fields=[FieldError(reused.field, reused.rule)]
+                       ) from None
+    return SafeJSONResponse(added.document(), status_code=201)
 
 
 @router.get(f"{SCHEDULERS}/{{scheduler_id}}/task/{{task_id}}", response_model=schemas.TaskOut,
@@ -121,6 +141,19 @@ def list_tasks(
     next_cursor = str(page[-1].id) if len(page) == limit else None
     return {"tasks": [views.task_object(rows.as_dict(task)) for task in page],
             "next_cursor": next_cursor}
+
+
+async def _tasks_body(request: Request, max_bytes: int, max_tasks: int) -> dict[str, Any]:
+    """``{"tasks": [...]}``; 400 for any other shape or field, 413 past ``max_tasks``."""
+    raw = await body.read_json(request, max_bytes)
+    if not isinstance(raw, dict):
+        raise ApiError(400, "body: must be a JSON object with a tasks array")
+    unknown = sorted(set(raw) - {"tasks"})
+    if unknown:
+        raise ApiError(400, f"{text.field_name(unknown[0])}: is not a known field")
+    if isinstance(raw.get("tasks"), list) and len(raw["tasks"]) > max_tasks:
+        raise ApiError(413, f"tasks: at most {max_tasks} tasks per request")
+    return raw
 
 
 def _tracking_id(request: Request) -> str | None:

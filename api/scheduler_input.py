@@ -8,6 +8,7 @@ from typing import Any
 from models.rules import limits, text
 from models.rules.calling import caps, retry_rules, spec
 from models.rules.errors import FieldError, InvalidInput
+from models.rules.intake import DuplicatePolicy
 
 
 def _whole(low: int, nullable: bool) -> Callable[[object], object]:
@@ -39,6 +40,12 @@ def _name(value: object) -> object:
     return value.strip()
 
 
+def _duplicate_policy(value: object) -> object:
+    if not isinstance(value, str) or value not in {p.value for p in DuplicatePolicy}:
+        raise ValueError("must be one of " + ", ".join(p.value for p in DuplicatePolicy))
+    return value
+
+
 # API field → (column, check). `interval` and `asr_pause` are seconds.
 FIELDS: dict[str, tuple[str, Callable[[object], object]]] = {
     "name": ("name", _name),
@@ -48,6 +55,7 @@ FIELDS: dict[str, tuple[str, Callable[[object], object]]] = {
     "asr_window": ("asr_window", _whole(1, nullable=False)),
     "asr_min_attempts": ("asr_min_attempts", _whole(1, nullable=False)),
     "asr_pause": ("asr_pause_s", _whole(0, nullable=False)),
+    "duplicate_b_number": ("duplicate_b_number", _duplicate_policy),
 }
 
 

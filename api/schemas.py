@@ -3,11 +3,12 @@ error names the field and rule the same way whichever door a task comes in by.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import schemas_rules
+from api.schemas_dnc import DncAddIn
 from api.schemas_sip import SipAccountIn
 from models.rules import limits
 
@@ -69,8 +70,28 @@ class TaskOut(BaseModel):
 
 
 class AddTasksOut(BaseModel):
-    job_id: int
-    tasks: list[TaskOut]
+    job_id: int | None = Field(description="null when every task merged into an active one")
+    tasks: list[TaskOut] = Field(description=(
+        "in the request's order: each task stored, or the active task it merged into"))
+
+
+class DryRunItem(BaseModel):
+    index: int
+    verdict: str = Field(description="refuse, end_at_once, merge, hold or dial_now")
+    reason: str | None = Field(description=(
+        "invalid, no_sip_account, do_not_call, duplicate_b_number, start_time, "
+        "calling_window, number_cap, scheduler_paused or asr"))
+    detail: str | None
+    until: str | None = Field(description="UTC: when a held task is next eligible")
+    errors: list[FieldProblem] = Field(description="what a refused task breaks")
+
+
+class DryRunOut(BaseModel):
+    dry_run: bool
+    tasks: int
+    verdicts: dict[str, int] = Field(description="tasks by verdict")
+    reasons: dict[str, int] = Field(description="tasks by reason")
+    items: list[DryRunItem]
 
 
 class TaskPage(BaseModel):
@@ -94,6 +115,10 @@ class PacingFields(BaseModel):
     asr_min_attempts: int = Field(10, ge=1, le=limits.INT32_MAX,
                                   description="tries measured before ASR may hold")
     asr_pause: int = Field(300, ge=0, le=limits.INT32_MAX, description="seconds an ASR hold lasts")
+    duplicate_b_number: Literal["allow", "refuse", "merge"] = Field("allow", description=(
+        "a new task whose B number already has an active task in this scheduler (or an "
+        "earlier task of the same request): allow it, refuse it (400 naming "
+        "tasks[i].b_number), or merge it (not stored; the answer gives the active task)"))
 
 
 class SchedulerIn(PacingFields, schemas_rules.CallingRuleFields):
@@ -119,6 +144,7 @@ class SchedulerOut(BaseModel):
     asr_min_attempts: int
     asr_pause: int
     paused: bool = Field(description="paused scheduler-wide: nothing new is dialled")
+    duplicate_b_number: str = Field(description="allow, refuse or merge")
     calling_windows: dict[str, list[list[str]]] | None
     calling_window_preset: str | None
     holidays_country: str | None
@@ -264,4 +290,5 @@ class RecordResult(BaseModel):
 
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     AddTasksIn, SchedulerIn, SchedulerPatch, BatchPauseIn, RescheduleRecordIn, SipAccountIn,
+    DncAddIn,
 )

@@ -1,38 +1,45 @@
-"""Dispatch under a scheduler's calling rules: of the due tasks, claim those whose B number
-may be rung now (its calling window open in every zone, its caps not reached) and hold the
-rest, each until its window opens or its cap frees, in the claim's transaction."""
+"""Dispatch's claim under the do-not-call lists and a scheduler's calling rules: of the due
+tasks, end those whose B number (or every A number) is listed, hold those whose B number may
+not be rung now (its calling window closed in some zone, or a cap reached) each until its
+window opens or its cap frees, and claim the rest, in the claim's transaction."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from models.rules import dnc
 from models.rules.calling import admission
 from models.rules.task_state import TaskTrigger
 from models.shapes.rows import ClaimedTask, DueTask
-from models.storage.repository import attempts_repo, tasks_repo
+from models.storage.repository import dnc_repo, number_reads, tasks_repo
 from scheduler import untried
 
 
 @dataclass(frozen=True)
 class RuleClaim:
     claimed: list[ClaimedTask]
-    evidence: dict[int, dict[str, Any]]  # by task id: why its try was allowed
-    dial_by: dict[int, datetime]  # by task id: when its window closes, if it does
     looked_at: int  # due tasks weighed: all of them when it equals the limit asked for
+    evidence: dict[int, dict[str, Any]] = field(default_factory=dict)  # by task: why allowed
+    dial_by: dict[int, datetime] = field(default_factory=dict)  # by task: its window's close
+    skipped: dict[int, list[str]] = field(default_factory=dict)  # by task: A numbers listed
 
 
-def claim_within_rules(conn: sa.Connection, scheduler_id: int, rules: admission.CallingRules,
-                       now: datetime, limit: int,
-                       margin: timedelta = timedelta(0)) -> RuleClaim:
+def claim_screened(conn: sa.Connection, scheduler_id: int,
+                   rules: admission.CallingRules | None, now: datetime, limit: int,
+                   margin: timedelta = timedelta(0)) -> RuleClaim:
     """``margin``: how long a window must stay open for a try to start in it (see
     admission.admit)."""
     due = tasks_repo.due_tasks(conn, scheduler_id, now, limit)
-    decided = _admit(conn, rules, due, now, margin)
+    screened = screen(conn, due, now)
+    untried.end_untried(conn, {task_id: s.refusal for task_id, s in screened.items()
+                               if s.refusal is not None}, now)
+    diallable = [task for task in due if screened[task.id].refusal is None]
+    decided = {} if rules is None else _admit(conn, rules, diallable, now, margin)
     for trigger in (TaskTrigger.HOLD_CALLING_WINDOW, TaskTrigger.HOLD_NUMBER_CAP):
         tasks_repo.hold_tasks(conn, trigger, {
             task_id: verdict.next_at for task_id, verdict in decided.items()
@@ -40,13 +47,28 @@ def claim_within_rules(conn: sa.Connection, scheduler_id: int, rules: admission.
     untried.end_untried(conn, {task_id: verdict.reason or "refused by a calling rule"
                                for task_id, verdict in decided.items()
                                if verdict.hold is TaskTrigger.REFUSE}, now)
-    allowed = [task.id for task in due if decided[task.id].allowed]
+    allowed = [task.id for task in diallable
+               if task.id not in decided or decided[task.id].allowed]
     claimed = (tasks_repo.claim_due_tasks(conn, scheduler_id, now, limit, only_ids=allowed)
                if allowed else [])
-    evidence = {task_id: decided[task_id].evidence for task_id in allowed}
-    dial_by = {task_id: until for task_id in allowed
-               if (until := decided[task_id].dial_by) is not None}
-    return RuleClaim(claimed, evidence, dial_by, len(due))
+    return RuleClaim(
+        claimed, len(due),
+        evidence={task_id: decided[task_id].evidence for task_id in allowed if decided},
+        dial_by={task_id: until for task_id in allowed if decided
+                 and (until := decided[task_id].dial_by) is not None},
+        skipped={task_id: list(skipped) for task_id in allowed
+                 if (skipped := screened[task_id].skipped_a_numbers)})
+
+
+def screen(conn: sa.Connection, due: list[DueTask], now: datetime) -> dict[int, dnc.Screening]:
+    """What the do-not-call lists say of each due task's numbers: one lookup for the batch."""
+    numbers = {task.id: (task.b_number, dnc.a_numbers_of(task.a_number, task.callback_params))
+               for task in due}
+    listed = dnc_repo.listed_numbers(
+        conn, {task.client_id for task in due},
+        {dnc.key_of(n) for b, a_numbers in numbers.values() for n in (b, *a_numbers)}, now)
+    return {task.id: dnc.screen(*numbers[task.id], listed.get(task.client_id, {}))
+            for task in due}
 
 
 def _admit(conn: sa.Connection, rules: admission.CallingRules, due: list[DueTask],
@@ -61,8 +83,8 @@ def _admit(conn: sa.Connection, rules: admission.CallingRules, due: list[DueTask
         histories: dict[str, admission.NumberHistory] = {}
         if rules.number_caps is not None:
             numbers = [task.b_number for task in tasks]
-            attempts_repo.lock_numbers(conn, client_id, numbers)
-            histories = attempts_repo.number_histories(conn, client_id, numbers)
+            number_reads.lock_numbers(conn, client_id, numbers)
+            histories = number_reads.number_histories(conn, client_id, numbers)
         decided |= admission.admit_all(
             rules, [(t.id, t.b_number, _timezone(t)) for t in tasks], histories, now, margin)
     return decided

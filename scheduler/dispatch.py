@@ -121,8 +121,7 @@ def _dispatch_scheduler(
         limit = min(limits.batch_max, decision.slots)
         claim = _claim(conn, scheduler, now, limit, timedelta(seconds=limits.window_margin_s))
         claimed = claim.claimed
-        attempt_ids = attempts_repo.insert_attempts(conn, scheduler_id, claimed, now,
-                                                    claim.evidence, claim.dial_by)
+        attempt_ids = attempts_repo.insert_attempts(conn, scheduler_id, claimed, now, claim)
         jobs_repo.change_status(conn, {c.job_id for c in claimed}, JobTrigger.START, now)
         if decision.hold is not None and len(claimed) >= decision.slots:
             tasks_repo.hold_due_tasks(conn, scheduler_id, now, decision.hold)
@@ -135,12 +134,10 @@ def _dispatch_scheduler(
 
 def _claim(conn: sa.Connection, scheduler: SchedulerRow, now: datetime,
            limit: int, margin: timedelta) -> calling.RuleClaim:
-    """Claim up to ``limit`` due tasks, through the calling rules when the scheduler has
-    any (tasks they hold are not claimed and leave room for others)."""
+    """Claim up to ``limit`` due tasks, screened by the do-not-call lists and through the
+    calling rules when the scheduler has any (tasks they end or hold are not claimed and
+    leave room for others)."""
     if not limit:
-        return calling.RuleClaim([], {}, {}, 0)
+        return calling.RuleClaim([], 0)
     rules = admission.CallingRules.of(scheduler.calling_rules, scheduler.number_caps)
-    if rules is None:
-        claimed = tasks_repo.claim_due_tasks(conn, scheduler.id, now, limit)
-        return calling.RuleClaim(claimed, {}, {}, len(claimed))
-    return calling.claim_within_rules(conn, scheduler.id, rules, now, limit, margin)
+    return calling.claim_screened(conn, scheduler.id, rules, now, limit, margin)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from models import clock, log_context
+from models.rules import dnc
 from models.rules.outcome import WINDOW_CLOSED
 from models.shapes import events, rows
 from models.shapes.events import EventType
@@ -64,7 +65,9 @@ def _queued_call(attempt: AttemptRow, task: TaskRow) -> QueuedCall:
         attempt_id=attempt.id,
         task_id=task.id,
         attempt_no=attempt.attempt_no,
-        a_numbers=(task.a_number, *params.get("extended_a_numbers", ())),
+        # Those a do-not-call list holds were left out by dispatch.
+        a_numbers=tuple(number for number in dnc.a_numbers_of(task.a_number, params)
+                        if number not in (attempt.skipped_numbers or ())),
         b_number=task.b_number,
         caller_id_number=params.get("caller_id_number"),
         caller_id_name=params.get("caller_id_name"),

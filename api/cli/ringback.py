@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from api import exceptions
-from api.cli import service_commands, task_commands, token_commands
+from api.cli import dnc_commands, service_commands, task_commands, token_commands
 from api.cli.common import Subcommands
 from models import settings as settings_module
 from models.rules.errors import InvalidInput
@@ -24,6 +24,7 @@ SUBCOMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     service_commands.add_sip,
     service_commands.add_api,
     token_commands.add_token,
+    dnc_commands.add_dnc,
 )
 
 

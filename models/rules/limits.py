@@ -42,5 +42,8 @@ PORT_DIGITS = len(str(PORT_MAX))
 
 # The API.
 PAGE_ROWS_MAX = 1000
+# An Idempotency-Key header: printable ASCII, as long as a UUID or a client's own scheme.
+IDEMPOTENCY_KEY_CHARS_MAX = 255
+IDEMPOTENCY_KEPT_S = 24 * 3600
 # Bodies that hold one small object (a batch pause, a record reschedule, a SIP account).
 SMALL_BODY_BYTES_MAX = 64 * 1024

@@ -45,6 +45,7 @@ class SchedulerRow:
     calling_rules: dict[str, Any] | None
     retry_rules: dict[str, Any] | None
     number_caps: dict[str, Any] | None
+    duplicate_b_number: str
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -131,6 +132,7 @@ class DueTask:
 
     id: int
     client_id: int
+    a_number: str
     b_number: str
     callback_params: dict[str, Any] | None
 
@@ -165,6 +167,7 @@ class AttemptRow:
     talk_seconds: float | None
     rule_evidence: dict[str, Any] | None
     dial_by: datetime | None
+    skipped_numbers: list[str] | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

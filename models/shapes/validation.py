@@ -46,23 +46,32 @@ class NewTask:
 
 def validate_tasks(raw_tasks: object, max_tasks: int, prefix: str = "tasks") -> list[NewTask]:
     """Every task of a request, or InvalidInput listing every broken rule."""
+    valid, errors = validate_each(raw_tasks, max_tasks, prefix)
+    if errors:
+        raise InvalidInput([error for index in sorted(errors) for error in errors[index]])
+    return [valid[index] for index in sorted(valid)]
+
+
+def validate_each(raw_tasks: object, max_tasks: int, prefix: str = "tasks"
+                  ) -> tuple[dict[int, NewTask], dict[int, list[FieldError]]]:
+    """Each task of a request by its index: valid, or the rules it breaks. InvalidInput
+    when the request is no array of tasks at all."""
     if not isinstance(raw_tasks, list):
         raise InvalidInput([FieldError(prefix, "must be an array of tasks")])
     if not raw_tasks:
         raise InvalidInput([FieldError(prefix, "must contain one or more tasks")])
     if len(raw_tasks) > max_tasks:
         raise InvalidInput([FieldError(prefix, f"must contain at most {max_tasks} tasks")])
-    errors: list[FieldError] = []
-    valid: list[NewTask] = []
+    errors: dict[int, list[FieldError]] = {}
+    valid: dict[int, NewTask] = {}
     for index, raw in enumerate(raw_tasks):
         checker = _TaskChecker(prefix, index)
         task = checker.check(raw)
-        errors.extend(checker.errors)
-        if task is not None:
-            valid.append(task)
-    if errors:
-        raise InvalidInput(errors)
-    return valid
+        if checker.errors:
+            errors[index] = checker.errors
+        elif task is not None:
+            valid[index] = task
+    return valid, errors
 
 
 class _TaskChecker:

@@ -61,6 +61,7 @@ def scheduler_object(row: SchedulerRow) -> dict[str, Any]:
         "asr_threshold": row.asr_threshold, "asr_window": row.asr_window,
         "asr_min_attempts": row.asr_min_attempts, "asr_pause": row.asr_pause_s,
         "paused": row.paused_at is not None,
+        "duplicate_b_number": row.duplicate_b_number,
         **calling_rules_object(row),
     }
 

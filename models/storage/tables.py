@@ -51,6 +51,8 @@ schedulers = sa.Table(
     sa.Column("calling_rules", sa.JSON, nullable=True),
     sa.Column("retry_rules", sa.JSON, nullable=True),
     sa.Column("number_caps", sa.JSON, nullable=True),
+    # What adding a task whose B number has an active task here does (DuplicatePolicy).
+    sa.Column("duplicate_b_number", sa.String(8), nullable=False, server_default="allow"),
     sa.UniqueConstraint("client_id", "name"),
 )
 
@@ -171,6 +173,8 @@ attempts = sa.Table(
     # When the called party's window closes: a try not placed by then is not placed at all
     # (it is made again, uncounted, at the next opening). Null: no window closes it.
     sa.Column("dial_by", columns.UtcDateTime, nullable=True),
+    # The A numbers left out of this try because a do-not-call list holds them (JSON list).
+    sa.Column("skipped_numbers", sa.JSON, nullable=True),
     sa.UniqueConstraint("task_id", "attempt_no"),
     sa.Index(
         "ix_attempts_running", "status", "sent_at", **where_in("status", attempt_state.RUNNING)

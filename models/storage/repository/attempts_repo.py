@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 
 from models.rules import attempt_state, limits, pacing, retry
 from models.rules.attempt_state import AttemptStatus, AttemptTrigger
-from models.rules.calling.admission import NumberHistory
-from models.rules.outcome import NOT_PLACED, CallOutcome, LegResult
+from models.rules.outcome import NOT_PLACED, CallOutcome
 from models.shapes.rows import AttemptRow, ClaimedTask, Ending
 from models.storage.call_tables import calls
 from models.storage.repository import bulk, common
@@ -21,20 +20,33 @@ from models.storage.tables import attempts, job_executions, tasks
 NOT_PLACED_CAUSE = "not_placed"
 
 
+class ClaimFacts(Protocol):
+    """What dispatch decided of each claimed task, by task id (scheduler.calling.RuleClaim)."""
+
+    @property
+    def evidence(self) -> Mapping[int, dict[str, Any]]: ...
+    @property
+    def dial_by(self) -> Mapping[int, datetime]: ...
+    @property
+    def skipped(self) -> Mapping[int, list[str]]: ...
+
+
 def insert_attempts(
     conn: sa.Connection, scheduler_id: int, claimed: Sequence[ClaimedTask], now: datetime,
-    evidence: Mapping[int, dict[str, Any]] | None = None,
-    dial_by: Mapping[int, datetime] | None = None,
+    facts: ClaimFacts | None = None,
 ) -> list[int]:
-    """One `claimed` attempt per claimed task, with the calling rules' evidence and the
-    instant its window closes (the try is not placed from then on), by task."""
+    """One `claimed` attempt per claimed task, with the calling rules' evidence, the
+    instant its window closes (the try is not placed from then on) and the A numbers a
+    do-not-call list leaves out."""
     if not claimed:
         return []
     new_rows = [
         {"task_id": c.id, "scheduler_id": scheduler_id, "attempt_no": c.attempts_made,
          "status": AttemptStatus.CLAIMED.value, "due_at": c.next_attempt_at,
-         "claimed_at": now, "sent_at": now, "rule_evidence": (evidence or {}).get(c.id),
-         "dial_by": (dial_by or {}).get(c.id)}
+         "claimed_at": now, "sent_at": now,
+         "rule_evidence": facts.evidence.get(c.id) if facts else None,
+         "dial_by": facts.dial_by.get(c.id) if facts else None,
+         "skipped_numbers": facts.skipped.get(c.id) if facts else None}
         for c in claimed
     ]
     stmt = attempts.insert().returning(attempts.c.id, sort_by_parameter_order=True)
@@ -260,41 +272,3 @@ def try_totals(conn: sa.Connection, scheduler_id: int) -> TryTotals:
     ).where(attempts.c.scheduler_id == scheduler_id,
             attempts.c.status.in_([s.value for s in attempt_state.FINAL]))).one()
     return TryTotals(int(row[0]), int(row[1]))
-
-
-def lock_numbers(conn: sa.Connection, client_id: int, numbers: Iterable[str]) -> None:
-    """Serialise the dispatchers counting one client's dials of these numbers (PostgreSQL
-    advisory locks until commit, taken in one order so two rounds never deadlock); SQLite
-    has one writer at a time already."""
-    if conn.dialect.name != "postgresql":
-        return
-    for number in sorted(set(numbers)):
-        key = f"ringback-number:{client_id}:{number}"
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(
-            sa.func.hashtextextended(key, 0))))
-
-
-def number_histories(
-    conn: sa.Connection, client_id: int, numbers: Iterable[str]
-) -> dict[str, NumberHistory]:
-    """Each number's dials by the client (claim times, every try of every task of that B
-    number, but those never placed) and when the called party last refused one."""
-    wanted = sorted(set(numbers))
-    histories = {number: NumberHistory() for number in wanted}
-    if not wanted:
-        return histories
-    stmt = (
-        sa.select(tasks.c.b_number, attempts.c.claimed_at, attempts.c.cause,
-                  attempts.c.a_answered, attempts.c.ended_at)
-        .join(tasks, tasks.c.id == attempts.c.task_id)
-        .where(tasks.c.client_id == client_id, tasks.c.b_number.in_(wanted),
-               attempts.c.cause.is_distinct_from(NOT_PLACED_CAUSE))
-    )
-    for number, claimed_at, cause, a_answered, ended_at in conn.execute(stmt):
-        history = histories[number]
-        history.dial_times.append(claimed_at)
-        # B refused: A had answered and the cause is a rejection (A's own refusal is not B's).
-        if cause == LegResult.REJECTED.value and a_answered and ended_at is not None and (
-                history.last_rejected_at is None or ended_at > history.last_rejected_at):
-            history.last_rejected_at = ended_at
-    return histories

@@ -142,9 +142,11 @@ def next_due_after(conn: sa.Connection, now: datetime) -> datetime | None:
 
 
 def due_tasks(conn: sa.Connection, scheduler_id: int, now: datetime, limit: int) -> list[DueTask]:
-    """Up to ``limit`` due tasks, in the order claims take them, locked for this round."""
+    """Up to ``limit`` due tasks, in the order claims take them, locked for this round, with
+    what the calling rules and do-not-call lists weigh."""
     stmt = (
-        sa.select(tasks.c.id, tasks.c.client_id, tasks.c.b_number, tasks.c.callback_params)
+        sa.select(tasks.c.id, tasks.c.client_id, tasks.c.a_number, tasks.c.b_number,
+                  tasks.c.callback_params)
         .where(*_claimable(scheduler_id, now))
         .order_by(tasks.c.next_attempt_at, tasks.c.id)
         .limit(limit)

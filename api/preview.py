@@ -1,0 +1,150 @@
+"""The pre-flight of adding tasks (``?dry_run=true``): for each task of a request, whether
+it would be refused, ended at once, merged, held, or dialled at once, and why, against what
+is stored now; nothing is written."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+
+from api import enqueue, intake
+from api.exceptions import UnknownScheduler
+from models.rules import intake as intake_rules
+from models.rules import timefmt
+from models.rules.calling import admission
+from models.rules.errors import FieldError
+from models.rules.intake import DncPolicy, DuplicatePolicy
+from models.rules.task_state import TaskTrigger
+from models.shapes import account_input, validation
+from models.shapes.rows import SchedulerRow
+from models.shapes.validation import NewTask
+from models.storage.repository import number_reads, schedulers_repo, sip_accounts_repo, task_reads
+
+
+class Verdict(StrEnum):
+    REFUSE = "refuse"  # the request would answer 400 for it
+    END_AT_ONCE = "end_at_once"  # stored and ended at once (a listed number, on_dnc=finish)
+    MERGE = "merge"  # not stored: an active task has its B number
+    HOLD = "hold"  # stored, and waiting: until its start, or a rule's time
+    DIAL_NOW = "dial_now"  # stored and due now
+
+
+@dataclass(frozen=True)
+class Item:
+    verdict: Verdict
+    reason: str | None = None  # invalid, do_not_call, duplicate_b_number, start_time, ...
+    detail: str | None = None
+    until: datetime | None = None
+    errors: tuple[FieldError, ...] = ()
+
+    def document(self, index: int) -> dict[str, Any]:
+        return {"index": index, "verdict": self.verdict.value, "reason": self.reason,
+                "detail": self.detail, "until": timefmt.format(self.until),
+                "errors": [{"field": e.field, "rule": e.rule} for e in self.errors]}
+
+
+def preview_tasks(engine: sa.Engine, client_id: int, scheduler_id: int, raw_tasks: object,
+                  now: datetime, *, max_tasks: int, dialer: str, on_dnc: DncPolicy,
+                  margin: timedelta) -> dict[str, Any]:
+    enqueue.check_client_id(client_id)
+    valid, invalid = validation.validate_each(raw_tasks, max_tasks)
+    items = {index: Item(Verdict.REFUSE, "invalid", errors=tuple(errors))
+             for index, errors in invalid.items()}
+    with engine.connect() as conn:
+        scheduler = schedulers_repo.get_scheduler(conn, client_id, scheduler_id)
+        if scheduler is None:
+            raise UnknownScheduler(scheduler_id)
+        items |= _weigh(conn, scheduler, valid, now, dialer, on_dnc, margin)
+    verdicts = Counter(item.verdict.value for item in items.values())
+    return {"dry_run": True, "tasks": len(items),
+            "verdicts": {verdict.value: verdicts.get(verdict.value, 0) for verdict in Verdict},
+            "reasons": dict(Counter(item.reason for item in items.values() if item.reason)),
+            "items": [items[index].document(index) for index in sorted(items)]}
+
+
+def _weigh(conn: sa.Connection, scheduler: SchedulerRow, valid: dict[int, NewTask],
+           now: datetime, dialer: str, on_dnc: DncPolicy,
+           margin: timedelta) -> dict[int, Item]:
+    indexes = sorted(valid)
+    tasks = [valid[index] for index in indexes]
+    items: dict[int, Item] = {}
+    for error in _missing_accounts(conn, scheduler.client_id, tasks, indexes, dialer):
+        items[int(error.field.split("[")[1].split("]")[0])] = Item(
+            Verdict.REFUSE, "no_sip_account", errors=(error,))
+    for position, (name, rule, why) in intake.screen(conn, scheduler.client_id, tasks,
+                                                     now).items():
+        index = indexes[position]
+        items.setdefault(index, Item(Verdict.REFUSE, "do_not_call", why, errors=(
+            FieldError(f"tasks[{index}].{name}", rule),)) if on_dnc is DncPolicy.REFUSE
+            else Item(Verdict.END_AT_ONCE, "do_not_call", why))
+    for position, duplicate in _duplicates(conn, scheduler, tasks).items():
+        index = indexes[position]
+        rule = duplicate.rule(lambda position: f"tasks[{indexes[position]}]")
+        items.setdefault(index, Item(Verdict.REFUSE, "duplicate_b_number", rule, errors=(
+            FieldError(f"tasks[{index}].b_number", rule),))
+            if scheduler.duplicate_b_number == DuplicatePolicy.REFUSE.value
+            else Item(Verdict.MERGE, "duplicate_b_number", rule))
+    for index in indexes:
+        if index not in items:
+            items[index] = _when(conn, scheduler, valid[index], now, margin)
+    return items
+
+
+def _missing_accounts(conn: sa.Connection, client_id: int, tasks: list[NewTask],
+                      indexes: list[int], dialer: str) -> list[FieldError]:
+    if not account_input.accounts_required(dialer):
+        return []
+    known = sip_accounts_repo.known_extensions(
+        conn, client_id, {t.extension_id for t in tasks if t.extension_id is not None})
+    return account_input.missing_accounts([t.extension_id for t in tasks], known, client_id,
+                                          lambda position: f"tasks[{indexes[position]}]")
+
+
+def _duplicates(conn: sa.Connection, scheduler: SchedulerRow,
+                tasks: list[NewTask]) -> dict[int, intake_rules.Duplicate]:
+    if scheduler.duplicate_b_number == DuplicatePolicy.ALLOW.value:
+        return {}
+    active = task_reads.active_by_b_number(conn, scheduler.client_id, scheduler.id,
+                                           [task.b_number for task in tasks])
+    return intake_rules.duplicates([task.b_number for task in tasks],
+                                   {number: task.id for number, task in active.items()})
+
+
+def _when(conn: sa.Connection, scheduler: SchedulerRow, task: NewTask, now: datetime,
+          margin: timedelta) -> Item:
+    """A task that would be stored: held until its start, held by a calling rule at its
+    start, held by the scheduler's pause or ASR hold, or dialled now."""
+    due_at = max(task.start_time_utc or now, now)
+    rules = admission.CallingRules.of(scheduler.calling_rules, scheduler.number_caps)
+    if rules is not None:
+        histories = number_reads.number_histories(conn, scheduler.client_id, [task.b_number])
+        zone = (task.callback_params or {}).get("timezone")
+        verdict = admission.admit(rules, task.b_number, zone if isinstance(zone, str) else None,
+                                  histories[task.b_number], due_at, margin)
+        if verdict.hold is not None:
+            return _held_by_rule(verdict)
+    if due_at > now:
+        return Item(Verdict.HOLD, "start_time", "start_time_utc is later", until=due_at)
+    if scheduler.paused_at is not None:
+        return Item(Verdict.HOLD, "scheduler_paused", "the scheduler is paused")
+    if scheduler.asr_hold_until is not None and scheduler.asr_hold_until > now:
+        return Item(Verdict.HOLD, "asr", "the scheduler's ASR is under its threshold",
+                    until=scheduler.asr_hold_until)
+    return Item(Verdict.DIAL_NOW)
+
+
+def _held_by_rule(verdict: admission.Admission) -> Item:
+    if verdict.hold is TaskTrigger.REFUSE:
+        return Item(Verdict.END_AT_ONCE, "number_cap", verdict.reason)
+    if verdict.hold is TaskTrigger.HOLD_NUMBER_CAP:
+        return Item(Verdict.HOLD, "number_cap", verdict.evidence["cap"]["reason"],
+                    until=verdict.next_at)
+    zones = ", ".join(f"{item['zone']} {item['local_time'][11:19]}"
+                      for item in verdict.evidence["window"]["evidence"])
+    return Item(Verdict.HOLD, "calling_window", f"closed at its start ({zones})",
+                until=verdict.next_at)

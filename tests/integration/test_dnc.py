@@ -16,8 +16,10 @@ from api import tokens
 from api.access import Scope
 from models import clock
 from models.rules import timefmt
-from tests.integration.job_fixtures import CLIENT_ID, Ops, OpsFactory, ops_factory  # noqa: F401
+from tests.integration.job_fixtures import CLIENT_ID, Ops, OpsFactory, ops_factory
 from tests.integration.test_core_flow import attempts_of, task_row
+
+__all__ = ["ops_factory"]
 
 A_NUMBER, A_FREE = "+15550006101", "+15550006102"
 B_LATER, B_BUSY, B_GLOBAL, B_EXPIRES = ("+15550006001", "+15550006002", "+15550006003",

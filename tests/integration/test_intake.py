@@ -19,7 +19,9 @@ from models import clock
 from models.rules import timefmt
 from models.storage.intake_tables import idempotency_keys
 from models.storage.tables import jobs, tasks
-from tests.integration.api_fixtures import Api, served_api  # noqa: F401 (fixture)
+from tests.integration.api_fixtures import Api, served_api
+
+__all__ = ["served_api"]
 
 TASKS_IN_BIG_REQUEST = 2000
 

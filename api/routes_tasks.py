@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 
-from api import body, deps, enqueue, idempotency, preview, schemas, stats
+from api import body, deps, enqueue, idempotency, preview, schemas, stats, why
 from api.concurrency import threaded
 from api.deps import ClientId, Cursor, PageLimit, SchedulerId, TaskId, TasksReader, TasksWriter
 from api.errors import ApiError
@@ -122,6 +122,25 @@ def get_task(
     if task is None or task["scheduler_id"] != scheduler_id:
         raise ApiError(404, f"task_id: task {task_id} not found in scheduler {scheduler_id}")
     return task
+
+
+@router.get(f"{SCHEDULERS}/{{scheduler_id}}/task/{{task_id}}/why", response_model=schemas.WhyOut,
+            responses=schemas.error_responses(400, 403, 404))
+def why_task(
+    request: Request, client_id: ClientId, scheduler_id: SchedulerId, task_id: TaskId,
+    who: TasksReader,
+) -> dict[str, Any]:
+    """What holds the task now and when it is next eligible: its start, a retry's pause,
+    the calling window (with the local time and zone), a number cap, the concurrency
+    limit, the interval, an ASR hold, a pause of its job or scheduler, a do-not-call list;
+    or that a try is running, or that it is due and the next dispatch round dials it."""
+    who.own(client_id)
+    engine = deps.engine(request)
+    task = why.find(engine, client_id, task_id)
+    if task is None or task.scheduler_id != scheduler_id:
+        raise ApiError(404, f"task_id: task {task_id} not found in scheduler {scheduler_id}")
+    margin = timedelta(seconds=deps.settings(request).calling_window_margin_s)
+    return why.explain_task(engine, task, clock.now(), margin)
 
 
 @router.get(f"{SCHEDULERS}/{{scheduler_id}}/tasks/", response_model=schemas.TaskPage,

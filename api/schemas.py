@@ -94,6 +94,28 @@ class DryRunOut(BaseModel):
     items: list[DryRunItem]
 
 
+class WhyCause(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    cause: str = Field(description=(
+        "start_time, retry_pause, calling_window, number_cap, concurrency_limit, interval, "
+        "asr_hold, job_paused, scheduler_paused, do_not_call, try_running, due, finished "
+        "or cancelled"))
+    detail: str
+    until: str | None = Field(description="UTC: when this cause lets go, if known")
+
+
+class WhyOut(BaseModel):
+    task_id: int
+    scheduler_id: int
+    job_id: int
+    status: str
+    now: str
+    waiting: bool = Field(description="neither final nor running")
+    next_eligible_at: str | None = Field(description="UTC; null: not known, or never")
+    summary: str
+    causes: list[WhyCause]
+
+
 class TaskPage(BaseModel):
     tasks: list[TaskOut]
     next_cursor: str | None = Field(

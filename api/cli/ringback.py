@@ -18,6 +18,7 @@ SUBCOMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     task_commands.add_create_scheduler,
     task_commands.add_add_tasks,
     task_commands.add_show_task,
+    task_commands.add_why,
     service_commands.add_run,
     task_commands.add_demo,
     task_commands.add_import,

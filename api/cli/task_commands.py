@@ -112,3 +112,34 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     print(json.dumps({"job_id": report.job_id, "stored": report.stored,
                       "skipped": len(report.bad_rows)}))
     return 0
+
+
+def add_why(sub: Subcommands) -> None:
+    why = sub.add_parser("why", help="say what holds a task now and when it may be dialled")
+    why.add_argument("task", type=int)
+    why.add_argument("--client", type=int, help="only this client's task")
+    why.add_argument("--json", action="store_true", help="print the API's document")
+    why.set_defaults(run=_why)
+
+
+def _why(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from api import why
+
+    engine = db.create_engine(settings.database_url)
+    task = why.find(engine, args.client, args.task)
+    if task is None:
+        print(f"task {args.task} not found", file=sys.stderr)
+        return 1
+    document = why.explain_task(engine, task, clock.now(),
+                                timedelta(seconds=settings.calling_window_margin_s))
+    if args.json:
+        print(json.dumps(document, indent=2))
+        return 0
+    eligible = document["next_eligible_at"] or "not known"
+    print(f"task {task.id} ({document['status']}), next eligible: {eligible}")
+    for cause in document["causes"]:
+        until = f" (until {cause['until']} UTC)" if cause["until"] else ""
+        print(f"  {cause['cause']}: {cause['detail']}{until}")
+    return 0

@@ -272,3 +272,12 @@ def try_totals(conn: sa.Connection, scheduler_id: int) -> TryTotals:
     ).where(attempts.c.scheduler_id == scheduler_id,
             attempts.c.status.in_([s.value for s in attempt_state.FINAL]))).one()
     return TryTotals(int(row[0]), int(row[1]))
+
+
+def running_since(conn: sa.Connection, task_id: int) -> datetime | None:
+    """When the task's running try (claimed or dialling) was claimed, if one runs."""
+    stmt = sa.select(sa.func.max(attempts.c.claimed_at)).where(
+        attempts.c.task_id == task_id,
+        attempts.c.status.in_([s.value for s in attempt_state.RUNNING]))
+    found: datetime | None = conn.execute(stmt).scalar_one()
+    return found

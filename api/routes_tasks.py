@@ -7,7 +7,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 
-from api import body, deps, enqueue, idempotency, preview, schemas, stats, why
+from api import (
+    body,
+    deps,
+    enqueue,
+    idempotency,
+    preview,
+    schemas,
+    schemas_intake,
+    stats,
+    why,
+)
 from api.concurrency import threaded
 from api.deps import ClientId, Cursor, PageLimit, SchedulerId, TaskId, TasksReader, TasksWriter
 from api.errors import ApiError
@@ -71,7 +81,7 @@ def scheduler_stats(
 @router.post(f"{SCHEDULERS}/{{scheduler_id}}/tasks/", status_code=201,
              response_model=schemas.AddTasksOut,
              responses={**schemas.error_responses(400, 403, 404, 409, 413, 415),
-                        200: {"model": schemas.DryRunOut,
+                        200: {"model": schemas_intake.DryRunOut,
                               "description": "dry_run=true: what adding would do"}},
              openapi_extra=schemas.request_body(schemas.AddTasksIn))
 async def add_tasks(
@@ -124,7 +134,8 @@ def get_task(
     return task
 
 
-@router.get(f"{SCHEDULERS}/{{scheduler_id}}/task/{{task_id}}/why", response_model=schemas.WhyOut,
+@router.get(f"{SCHEDULERS}/{{scheduler_id}}/task/{{task_id}}/why",
+            response_model=schemas_intake.WhyOut,
             responses=schemas.error_responses(400, 403, 404))
 def why_task(
     request: Request, client_id: ClientId, scheduler_id: SchedulerId, task_id: TaskId,

@@ -276,23 +276,32 @@ def new_scheduler(engine: sa.Engine) -> int:
     return int(created["id"])
 
 
+def same_b_number(_index: int) -> str:
+    return B_NUMBER
+
+
 def add_due_now(engine: sa.Engine, scheduler_id: int, n: int, url_after: str | None = None,
-                nudge: Callable[[], None] | None = None) -> int:
+                nudge: Callable[[], None] | None = None,
+                b_number_of: Callable[[int], str] = same_b_number) -> int:
     """``n`` tasks due at once through api.enqueue.add_tasks (validation, one transaction,
     the dispatch nudge), as the HTTP API adds them. Returns the job id."""
-    task = {"a_number": A_NUMBER, "b_number": B_NUMBER}
+    task = {"a_number": A_NUMBER}
     if url_after:
         task["url_after"] = url_after
-    added = enqueue.add_tasks(engine, CLIENT_ID, scheduler_id, [dict(task) for _ in range(n)],
+    added = enqueue.add_tasks(engine, CLIENT_ID, scheduler_id,
+                              [{**task, "b_number": b_number_of(i)} for i in range(n)],
                               clock.now(), max_tasks=n, nudge=nudge)
+    assert added.job_id is not None
     return added.job_id
 
 
-def insert_timed(engine: sa.Engine, scheduler_id: int, starts: Sequence[datetime]) -> int:
+def insert_timed(engine: sa.Engine, scheduler_id: int, starts: Sequence[datetime],
+                 b_number_of: Callable[[int], str] = same_b_number) -> int:
     """Tasks due at the given (sub-second) times, stored through the repository as
     api.enqueue stores them. Returns the job id."""
     now = clock.now()
-    new = [NewTask(a_number=A_NUMBER, b_number=B_NUMBER, start_time_utc=s) for s in starts]
+    new = [NewTask(a_number=A_NUMBER, b_number=b_number_of(i), start_time_utc=s)
+           for i, s in enumerate(starts)]
     with engine.begin() as conn:
         job_id = jobs_repo.insert_job(conn, CLIENT_ID, scheduler_id, len(new), now,
                                       created_by="bench")
@@ -348,11 +357,12 @@ class ThroughputResult:
 
 def measure_throughput(engine: sa.Engine, stack: support.Stack, scheduler_id: int, n: int,
                        url_after: str | None, nudge: Callable[[], None] | None,
-                       timeout_s: float) -> ThroughputResult:
+                       timeout_s: float,
+                       b_number_of: Callable[[int], str] = same_b_number) -> ThroughputResult:
     """Add ``n`` tasks due now; time until every one is finished (and, with a URL, until
     every `after` webhook is delivered)."""
     started = time.monotonic()
-    job_id = add_due_now(engine, scheduler_id, n, url_after, nudge)
+    job_id = add_due_now(engine, scheduler_id, n, url_after, nudge, b_number_of)
     poll(lambda: count_finished(engine, job_id) >= n, timeout_s,
          f"{n} tasks to finish", stack)
     seconds = time.monotonic() - started
@@ -380,7 +390,8 @@ class LagResult:
 
 
 def measure_lag(engine: sa.Engine, stack: support.Stack, scheduler_id: int, rate_per_s: float,
-                spread_s: float, lead_s: float, timeout_s: float) -> LagResult:
+                spread_s: float, lead_s: float, timeout_s: float,
+                b_number_of: Callable[[int], str] = same_b_number) -> LagResult:
     """Tasks due at ``rate_per_s`` evenly over ``spread_s`` seconds, the first ``lead_s``
     from now; once all have finished, the percentiles of their first try's lag."""
     from datetime import timedelta
@@ -388,7 +399,7 @@ def measure_lag(engine: sa.Engine, stack: support.Stack, scheduler_id: int, rate
     n = max(1, round(rate_per_s * spread_s))
     first = clock.now() + timedelta(seconds=lead_s)
     starts = [first + timedelta(seconds=i / rate_per_s) for i in range(n)]
-    job_id = insert_timed(engine, scheduler_id, starts)
+    job_id = insert_timed(engine, scheduler_id, starts, b_number_of)
     poll(lambda: count_finished(engine, job_id) >= n, lead_s + spread_s + timeout_s,
          f"{n} timed tasks to finish", stack)
     lags = first_try_lags_s(engine, job_id)

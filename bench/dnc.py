@@ -1,0 +1,89 @@
+"""Do-not-call lists at scale: dispatch throughput and lag with a 1,000,000-entry list
+against an empty list, in the same run.
+
+Each side has a fresh database of its own. The list is one INSERT ... SELECT
+generate_series: numbers +1555 and seven digits, the odd ones from 1000001 on; nine in ten on the client's
+list, one in ten on the installation-wide list, one in twenty expired; then ANALYZE and a
+CHECKPOINT. The measured tasks call the even numbers of the same range, each task its own B
+number, so every dispatch batch looks up as many numbers as it has tasks, in the thick of
+the list's key, and none is listed (every task is dialled on both sides). The measurement is
+bench.backlog's: one worker --concurrency 2 and one beat, N tasks due now (tries/s until
+all are finished), then tasks due at ``--lag-rate`` per second over ``--spread`` seconds
+(p50/p99 of try start - due time); the sides take turns for ``--rounds`` rounds and the
+medians are compared.
+
+    python -m bench.dnc [--entries 1000000] [--tasks 3000] [--lag-rate 100] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import sqlalchemy as sa
+
+from bench import backlog, harness
+from models.storage import db
+
+NUMBERS_IN_RANGE = 10_000_000  # seven digits after +1555
+# The list holds the odd numbers from this one on: the harness's A number (+15550000001)
+# lies below it, so the tries' A legs are never listed.
+FIRST_LISTED = 1_000_001
+# Consecutive tasks' numbers this far apart (odd, so even numbers stay even and distinct):
+# a batch's lookups spread over the whole key.
+STRIDE = 4999
+
+
+def insert_list(engine: sa.Engine, n: int) -> float:
+    """``n`` entries in one statement, then ANALYZE; returns the seconds it took."""
+    started = time.monotonic()
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO dnc_entries (client_id, number, expires_at, created_at)"
+            " SELECT CASE WHEN g % 10 = 0 THEN 0 ELSE :cid END,"
+            " '+1555' || lpad((2 * g + :first)::text, 7, '0'),"
+            " CASE WHEN g % 20 = 7 THEN now() at time zone 'utc' - interval '1 day' END,"
+            " now() at time zone 'utc' FROM generate_series(0, :n - 1) AS g"),
+            {"cid": harness.CLIENT_ID, "n": n, "first": FIRST_LISTED})
+        conn.exec_driver_sql("ANALYZE dnc_entries")
+    return time.monotonic() - started
+
+
+def unlisted_b_number(index: int) -> str:
+    """An even number of the list's range: never listed."""
+    return f"+1555{(2 * index * STRIDE) % NUMBERS_IN_RANGE:07d}"
+
+
+def prepare(dbs: harness.Databases, entries: int) -> backlog.Side:
+    url = dbs.fresh()
+    engine = db.create_engine(url)
+    scheduler_id = harness.new_scheduler(engine)
+    insert_s = insert_list(engine, entries) if entries else 0.0
+    backlog.checkpoint(engine)
+    if entries:
+        harness.say(f"  {entries} do-not-call entries inserted and analysed in {insert_s:.1f} s")
+    label = f"{entries} do-not-call entries" if entries else "empty list"
+    return backlog.Side(label, entries, engine, url, scheduler_id, insert_s,
+                        b_number_of=unlisted_b_number)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.dnc", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    backlog.add_measure_arguments(parser)
+    args = parser.parse_args(argv)
+
+    with harness.workdir("dnc") as work, harness.Databases() as dbs, \
+            harness.redis_db() as broker_url:
+        harness.say(f"dnc: {args.tasks} tasks due now, then {args.lag_rate:g}/s for "
+                    f"{args.spread:g} s, each its own B number; 1 worker --concurrency "
+                    f"{args.concurrency} + beat; {args.rounds} rounds; broker {broker_url}")
+        sides = [prepare(dbs, 0), prepare(dbs, args.entries)]
+        backlog.run_rounds(sides, broker_url, work, args)
+    backlog.compare("dnc", sides[0], sides[1], args, "the list")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,17 +2,17 @@
 against an empty list, in the same run.
 
 Each side has a fresh database of its own. The list is one INSERT ... SELECT
-generate_series: numbers +1555 and seven digits, the odd ones from 1000001 on; nine in ten on the client's
-list, one in ten on the installation-wide list, one in twenty expired; then ANALYZE and a
-CHECKPOINT. The measured tasks call the even numbers of the same range, each task its own B
-number, so every dispatch batch looks up as many numbers as it has tasks, in the thick of
-the list's key, and none is listed (every task is dialled on both sides). The measurement is
-bench.backlog's: one worker --concurrency 2 and one beat, N tasks due now (tries/s until
-all are finished), then tasks due at ``--lag-rate`` per second over ``--spread`` seconds
-(p50/p99 of try start - due time); the sides take turns for ``--rounds`` rounds and the
-medians are compared.
+generate_series: numbers +1555 and seven digits, the odd ones from 1000001 on; nine in ten
+on the client's list, one in ten on the installation-wide list, one in twenty expired; then
+ANALYZE and a CHECKPOINT. The measured tasks call the even numbers of the same range, each
+task its own B number, so every dispatch batch looks up as many numbers as it has tasks,
+in the thick of the list's key, and none is listed (every task is dialled on both sides).
+The measurement is bench.backlog's: one worker --concurrency 2 and one beat, N tasks due
+now (tries/s until all are finished), then tasks due at ``--lag-rate`` per second over
+``--spread`` seconds (p50/p99 of try start - due time); the sides take turns for
+``--rounds`` rounds and the medians are compared.
 
-    python -m bench.dnc [--entries 1000000] [--tasks 3000] [--lag-rate 100] [--rounds 3]
+    python -m bench.dnc [--entries 1000000] [--tasks 3000] [--lag-rate 100] [--rounds 5]
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from models.rules import limits
 from models.rules.outcome import NOT_PLACED
 from models.shapes.rows import Ending
-from models.storage.repository import attempts_repo, calls_repo
+from models.storage.repository import attempts_repo, calls_repo, idempotency_repo
 from scheduler import completion
 from scheduler.dispatch import SendAttempts
 
@@ -52,4 +53,7 @@ def reap(
             conn, now - timedelta(seconds=dialing_timeout_s), REAP_BATCH_MAX)
         calls_repo.lose(conn, overdue)
         lost = completion.record_endings(conn, [Ending(a, None) for a in overdue], now)
+        # Idempotency-Keys past their day answer nothing any more: forget them.
+        idempotency_repo.purge_expired(
+            conn, now - timedelta(seconds=limits.IDEMPOTENCY_KEPT_S), REAP_BATCH_MAX)
     return ReapReport(resent=len(resend_ids), not_placed=len(not_placed), lost=len(lost))

@@ -1,4 +1,5 @@
-"""Sending tasks to the workers by name: the API never imports worker code."""
+"""Sending tasks to the workers by name, and pinging them: the API never imports worker
+code."""
 
 from __future__ import annotations
 
@@ -29,6 +30,15 @@ class Nudger:
         with contextlib.suppress(Exception):
             self._app.send_task(names.APPLY_ACTION_TASK, args=(action_id,),
                                 queue=names.QUEUE_OF[names.APPLY_ACTION_TASK], retry=False)
+
+    def workers_seen(self, timeout_s: float) -> int | None:
+        """How many workers answer a ping within ``timeout_s``; None when the broker cannot
+        broadcast (Celery's SQLAlchemy transport) or cannot be reached."""
+        try:
+            replies = self._app.control.ping(timeout=timeout_s)
+        except Exception:
+            return None
+        return len(replies)
 
     def close(self) -> None:
         self._app.close()

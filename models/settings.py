@@ -13,7 +13,9 @@ def _embedded_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'ringback.sqlite'}"
 
 
-def _embedded_broker_url() -> str:
+def embedded_broker_url() -> str:
+    """The broker when none is configured: `ringback run` replaces it by a server of its
+    own when it can (api/embedded.py); SQLite otherwise."""
     return f"sqla+sqlite:///{Path.cwd() / 'ringback-broker.sqlite'}"
 
 
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RINGBACK_", extra="ignore")
 
     database_url: str = Field(default_factory=_embedded_database_url)
-    broker_url: str = Field(default_factory=_embedded_broker_url)
+    broker_url: str = Field(default_factory=embedded_broker_url)
     # kombu's Redis transport redelivers unacked messages after this; place_calls is guarded.
     broker_visibility_timeout_s: int = 3600
 

@@ -28,6 +28,8 @@ def add_run(sub: Subcommands) -> None:
     run.add_argument("--flower-port", type=int, default=5555)
     run.add_argument("--flower-auth", default=None,
                      help="user:password for Flower; without it Flower is not started")
+    run.add_argument("--verbose", action="store_true",
+                     help="every service writes to the console instead of logs/<name>.log")
     run.set_defaults(run=_run)
 
 
@@ -36,7 +38,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
     return run_all.run(settings, run_all.RunOptions(
         host=args.host, api_port=args.port, flower_port=args.flower_port,
-        flower_auth=args.flower_auth))
+        flower_auth=args.flower_auth, verbose=args.verbose))
 
 
 def add_sip(sub: Subcommands) -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -19,6 +23,7 @@ from models import clock
 from models.storage.tables import tasks
 from tests import support
 from tests.conftest import StackFactory
+from tests.integration import terminal
 from tests.integration.test_core_flow import B_NUMBER, CLIENT_ID, add, finished, new_scheduler
 
 
@@ -47,11 +52,19 @@ def test_ringback_run_serves_dials_and_stops_cleanly(tmp_path: Path) -> None:
                        .json()["status"] == "finished" for t in added["tasks"])
 
         stack.wait_for(all_finished, 90, "the tasks to finish under `ringback run`")
+    second = subprocess.run([sys.executable, "-m", "api.cli", "run", "--port",
+                             str(support.free_port())], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert second.returncode == 2
+    assert "another `ringback run` is running in this folder" in second.stderr
     run.send_signal(signal.SIGINT)
     assert run.wait(timeout=60) == 0
     stack.processes.pop("run")
     log = (tmp_path / "run.log").read_text()
     assert f"API      http://127.0.0.1:{port}" in log and "ringback: stopped" in log
+    # No terminal: plain lines, the status among them, and each service's log in a file.
+    assert "\x1b[" not in log and "ringback: status: tasks scheduled" in log
+    assert "worker.place_calls" in (tmp_path / "logs" / "worker.log").read_text()
     assert (tmp_path / "ringback.sqlite").exists()
     assert not server._ready()
 
@@ -182,3 +195,91 @@ def test_csv_import_reports_bad_lines_and_stores_nothing_unless_told(
             tasks.c.a_number == "+15550000901")).scalar_one()
     assert params == {"extended_a_numbers": ["+15550000902", "+15550000903"],
                       "caller_id_name": "Shop"}
+
+
+def _until(term: terminal.Terminal, probe: Any, timeout_s: float, what: str,
+           *, ended: bool = False) -> Any:
+    """Poll ``probe`` while reading the terminal (its read is the pause); ``ended``: the
+    program is expected to have exited."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        term.read(0.2)
+        found = probe()
+        if found:
+            return found
+        if not ended and term.proc.poll() is not None:
+            raise AssertionError(f"`ringback run` exited ({term.proc.returncode}):\n"
+                                 f"{term.text()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}; the screen:\n{term.text()}")
+
+
+def _listening(port: int) -> bool:
+    """Something accepts on the port. A connect to a free port of the ephemeral range can
+    meet itself (TCP simultaneous open): that is no listener."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+            return bool(conn.getsockname() != conn.getpeername())
+    except OSError:
+        return False
+
+
+def test_ringback_run_on_a_terminal_shows_flower_the_work_and_dies_whole(tmp_path: Path) -> None:
+    """No settings, an empty folder: the embedded broker carries Celery's events, so Flower
+    lists the worker and its tasks; the console keeps the addresses on screen under a live
+    status block; a SIGKILLed `ringback run` leaves no process, port or socket behind."""
+    env = support.with_this_checkout(
+        {k: v for k, v in os.environ.items() if not k.startswith("RINGBACK_")})
+    port, flower_port = support.free_port(), support.free_port()
+    children: set[int] = set()
+    term = terminal.Terminal([sys.executable, "-m", "api.cli", "run", "--port", str(port),
+                              "--flower-port", str(flower_port), "--flower-auth", "ops:s3cret"],
+                             env, tmp_path)
+    try:
+        _until(term, lambda: "in flight" in term.text(), 90, "the status block")
+        assert "finished 0" in term.text()
+        api = support.ApiServer(support.Stack(env=env, workdir=tmp_path),
+                                f"http://127.0.0.1:{port}")
+        _until(term, api._ready, 60, "the API to answer")
+        token = subprocess.run(
+            [sys.executable, "-m", "api.cli", "token", "create", "--client", "5", "--scopes",
+             "tasks:write,tasks:read"], cwd=tmp_path, env=env, capture_output=True, text=True,
+            timeout=60, check=True).stdout.strip()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                          headers={"Authorization": f"Bearer {token}"}) as http:
+            scheduler = http.post("/client/5/task_scheduler/", json={"name": "tty"}).json()
+            http.post(f"/client/5/task_scheduler/{scheduler['id']}/tasks/", json={"tasks": [
+                {"a_number": f"+155500008{i:02d}", "b_number": B_NUMBER} for i in range(5)]})
+        _until(term, lambda: "finished 5" in term.text(), 90, "the block to count 5 finished")
+        screen = term.text()
+        assert f"ringback: API      http://127.0.0.1:{port}" in screen
+        assert f"ringback: Flower   http://127.0.0.1:{flower_port}" in screen
+        assert "ringback: broker   redis+socket://" in screen
+        assert screen.count("tries/s") == 1  # one block, redrawn in place
+
+        flower = f"http://127.0.0.1:{flower_port}/api"
+        workers = _until(term, lambda: httpx.get(f"{flower}/workers", params={"refresh": "1"},
+                                                 auth=("ops", "s3cret"), timeout=10).json(),
+                         60, "Flower to list the worker")
+        assert len(workers) == 1
+        tasks_seen = _until(term, lambda: httpx.get(
+            f"{flower}/tasks", params={"taskname": "worker.place_calls"},
+            auth=("ops", "s3cret"), timeout=10).json(), 60, "Flower to list the tasks")
+        assert {task["name"] for task in tasks_seen.values()} == {"worker.place_calls"}
+
+        children |= terminal.descendants(term.proc.pid)
+        assert len(children) >= 6  # broker, API, worker and its pool, beat, Flower
+        os.kill(term.proc.pid, signal.SIGKILL)
+        term.proc.wait(timeout=30)
+        _until(term, lambda: not terminal.alive(children) or None, 30, "every child to die",
+               ended=True)
+    finally:
+        for pid in {term.proc.pid} | terminal.alive(children):  # what a failure left
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        term.proc.wait(timeout=30)
+        term.close()
+    for free in (port, flower_port):
+        assert not _listening(free)
+    with socket.socket(socket.AF_UNIX) as broker, pytest.raises(ConnectionRefusedError):
+        broker.connect(str(tmp_path / "ringback-run" / "broker.sock"))

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from models.rules import attempt_state
 from models.rules.attempt_state import AttemptStatus
 from models.rules.webhooks import DeliveryStatus
 from models.storage.repository import common
@@ -59,3 +60,18 @@ def deliveries_by_result(conn: sa.Connection) -> dict[str, int]:
 def active_scheduler_ids(conn: sa.Connection) -> list[int]:
     stmt = sa.select(attempts.c.scheduler_id).distinct()
     return [int(s) for s in conn.execute(stmt).scalars()]
+
+
+class TryCounts(NamedTuple):
+    running: int  # claimed or dialling now
+    ended: int  # ever ended (completed or lost)
+
+
+def try_counts(conn: sa.Connection) -> TryCounts:
+    """For `ringback run`'s status: tries in flight, and tries ended so far (the rate is
+    the change between two reads)."""
+    running = [s.value for s in attempt_state.RUNNING]
+    stmt = sa.select(sa.func.count().filter(attempts.c.status.in_(running)),
+                     sa.func.count().filter(attempts.c.status.not_in(running)))
+    found = conn.execute(stmt).one()
+    return TryCounts(int(found[0]), int(found[1]))

@@ -3,12 +3,20 @@ anywhere else (a pipe, a log file, CI), so the output reads well in both."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Protocol, TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 # Plain output: a line at most this often (in items), and at the end.
 PLAIN_EVERY_FRACTION = 0.1
@@ -43,3 +51,51 @@ class _PlainLines:
             self.out.write(f"{self.what}: {done}/{self.total}\n")
             self.out.flush()
             self.shown = done
+
+
+StatusCounts = Mapping[str, int]
+ALWAYS_BARS = ("scheduled", "finished")
+PLAIN_STATUS_EVERY_S = 5.0
+
+
+@contextmanager
+def status_bars(out: TextIO, total: int) -> Iterator[Callable[[StatusCounts], None]]:
+    """Yields a callback taking tasks by status: a bar per status on a terminal (shown once
+    it has tasks), a plain line now and then elsewhere, and the last counts at the end."""
+    console = Console(file=out)
+    if not console.is_terminal:
+        plain = _PlainCounts(out, total)
+        yield plain
+        plain.last_line()
+        return
+    with Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=False) as bars:
+        rows: dict[str, TaskID] = {}
+
+        def show(counts: StatusCounts) -> None:
+            for status, count in counts.items():
+                if status not in rows and (count or status in ALWAYS_BARS):
+                    rows[status] = bars.add_task(status, total=total)
+                if status in rows:
+                    bars.update(rows[status], completed=count)
+        yield show
+
+
+class _PlainCounts:
+    def __init__(self, out: TextIO, total: int) -> None:
+        self.out, self.total = out, total
+        self.counts: StatusCounts = {}
+        self.when: float | None = None
+
+    def __call__(self, counts: StatusCounts) -> None:
+        self.counts = dict(counts)
+        now = time.monotonic()
+        if self.when is None or now - self.when >= PLAIN_STATUS_EVERY_S:
+            self.last_line()
+            self.when = now
+
+    def last_line(self) -> None:
+        shown = ", ".join(f"{status} {count}" for status, count in self.counts.items()
+                          if count or status in ALWAYS_BARS)
+        self.out.write(f"tasks ({self.total}): {shown}\n")
+        self.out.flush()

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import sqlalchemy as sa
 
-from api import enqueue, progress
+from api import console, enqueue
 from models import clock
 from models.rules import limits, text
 from models.rules.errors import FieldError, InvalidInput
@@ -24,6 +24,7 @@ from models.shapes.validation import NewTask
 INT_COLUMNS = frozenset({"try_count", "extension_id"})
 CALLBACK_COLUMNS = ("caller_id_name", "caller_id_number")
 STORE_CHUNK = 1000
+CHECK_PROGRESS_EVERY = 500  # rows between two updates of the checking bar
 # Spreadsheet programs write a byte order mark before the header: "utf-8-sig" drops it.
 FILE_ENCODING = "utf-8-sig"
 
@@ -100,23 +101,23 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any] | FieldError]]:
 def check_file(path: Path, max_tasks: int, out: TextIO) -> tuple[list[NewTask], ImportReport]:
     report = ImportReport()
     valid: list[NewTask] = []
-    lines = progress.Lines(out)
     try:
         rows = _rows(path)
     except Unreadable as unreadable:
         report.unreadable = True
         report.bad_rows.append((unreadable.line, [FieldError("file", str(unreadable))]))
         return valid, report
-    for index, (line, raw) in enumerate(rows, start=1):
-        try:
-            if isinstance(raw, FieldError):
-                raise InvalidInput([raw])
-            valid += validation.validate_tasks([raw], max_tasks, prefix=f"line {line}")
-            report.valid_lines.append(line)
-        except InvalidInput as invalid:
-            report.bad_rows.append((line, invalid.errors))
-        if index % 500 == 0 or index == len(rows):
-            lines.draw([f"checking {progress.bar(index, len(rows))} {index}/{len(rows)}"])
+    with console.progress(out, "rows checked", len(rows)) as checked:
+        for index, (line, raw) in enumerate(rows, start=1):
+            try:
+                if isinstance(raw, FieldError):
+                    raise InvalidInput([raw])
+                valid += validation.validate_tasks([raw], max_tasks, prefix=f"line {line}")
+                report.valid_lines.append(line)
+            except InvalidInput as invalid:
+                report.bad_rows.append((line, invalid.errors))
+            if index % CHECK_PROGRESS_EVERY == 0 or index == len(rows):
+                checked(index)
     return valid, report
 
 
@@ -133,14 +134,10 @@ def import_file(
             out.write(f"line {line}: {error.field.split('.', 1)[-1]}: {error.rule}\n")
     if (report.bad_rows and not skip_bad) or report.unreadable or not valid:
         return report
-    lines = progress.Lines(out)
-
-    def stored(done: int) -> None:
-        lines.draw([f"storing  {progress.bar(done, len(valid))} {done}/{len(valid)}"])
-
-    report.job_id = enqueue.store_validated(
-        engine, client_id, scheduler_id, valid, clock.now(), nudge=nudge,
-        chunk=STORE_CHUNK, on_progress=stored, dialer=dialer,
-        label_of=lambda index: f"line {report.valid_lines[index]}")
+    with console.progress(out, "tasks stored", len(valid)) as stored:
+        report.job_id = enqueue.store_validated(
+            engine, client_id, scheduler_id, valid, clock.now(), nudge=nudge,
+            chunk=STORE_CHUNK, on_progress=stored, dialer=dialer,
+            label_of=lambda index: f"line {report.valid_lines[index]}")
     report.stored = len(valid)
     return report

@@ -11,7 +11,7 @@ from typing import TextIO
 
 import sqlalchemy as sa
 
-from api import enqueue, progress, stats
+from api import console, enqueue, stats
 from models import clock
 from models.storage.repository import attempts_repo, task_reads
 
@@ -34,17 +34,17 @@ def run_demo(
         engine, client_id, {"name": f"demo-{uuid.uuid4().hex[:6]}"}, clock.now())
     enqueue.add_tasks(engine, client_id, scheduler["id"], demo_tasks(count), clock.now(),
                       max_tasks=count, nudge=nudge)
-    lines = progress.Lines(out)
-    while True:
-        by_status = stats.scheduler_stats(engine, client_id, scheduler["id"],
-                                          clock.now())["tasks_by_status"]
-        lines.draw(progress.status_lines(by_status, count))
-        if sum(by_status[s] for s in FINAL) >= count:
-            break
-        if time.monotonic() - started > timeout_s:
-            out.write(f"demo: gave up waiting after {timeout_s:.0f} s\n")
-            break
-        time.sleep(REFRESH_S)  # a terminal refresh rate, not a wait for work in a test
+    with console.status_bars(out, count) as show:
+        while True:
+            by_status = stats.scheduler_stats(engine, client_id, scheduler["id"],
+                                              clock.now())["tasks_by_status"]
+            show(by_status)
+            if sum(by_status[s] for s in FINAL) >= count:
+                break
+            if time.monotonic() - started > timeout_s:
+                out.write(f"demo: gave up waiting after {timeout_s:.0f} s\n")
+                break
+            time.sleep(REFRESH_S)  # a terminal refresh rate, not a wait for work in a test
     summary = _summary(engine, scheduler["id"], time.monotonic() - started)
     _print_summary(summary, out)
     return summary

@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api import (
     errors,
+    openapi_links,
     routes_accounts,
     routes_calls,
     routes_dnc,
@@ -45,6 +46,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Ringback", version="0.1.0", lifespan=lifespan,
                   default_response_class=SafeJSONResponse,
+                  # Operation ids are the route functions' names: links refer to them.
+                  generate_unique_id_function=lambda route: route.name,
                   description="Outbound-callback scheduler: the task_scheduler API.")
     errors.install(app)
     app.include_router(routes_tasks.router)
@@ -70,5 +73,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         document["components"]["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer"}}
         document["security"] = [{"bearer": []}]
+        openapi_links.add_links(document)
         app.openapi_schema = document
     return app.openapi_schema

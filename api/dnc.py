@@ -17,7 +17,7 @@ from models.rules.errors import FieldError, InvalidInput
 from models.shapes.intake_rows import DncEntryRow
 from models.storage.repository import dnc_repo
 
-ADD_FIELDS = frozenset({"numbers", "expires_at", "region"})
+ADD_FIELDS = frozenset({"numbers", "expires_at"})
 
 
 class UnknownEntry(LookupError):
@@ -32,14 +32,14 @@ class NewEntries:
     expires_at: datetime | None
 
 
-def parse_entries(body: object, now: datetime) -> NewEntries:
-    """``{"numbers": [...], "expires_at": "YYYY-MM-DD HH:MM:SS" or null, "region": "US"}``;
-    InvalidInput names every broken rule."""
+def parse_entries(body: object, now: datetime, region: str | None = None) -> NewEntries:
+    """``{"numbers": [...], "expires_at": "YYYY-MM-DD HH:MM:SS" or null}``; numbers without
+    "+" are read in ``region`` (the CLI's --region). InvalidInput names every broken rule."""
     if not isinstance(body, dict):
         raise InvalidInput([FieldError("body", "must be a JSON object with a numbers array")])
     errors = [FieldError(text.field_name(key), "is not a known field")
               for key in body if key not in ADD_FIELDS]
-    region = _region(body.get("region"), errors)
+    region = _region(region, errors)
     expires_at = _expiry(body.get("expires_at"), now, errors)
     raw = body.get("numbers")
     if not isinstance(raw, list) or not 1 <= len(raw) <= dnc.NUMBERS_PER_REQUEST_MAX:
@@ -91,9 +91,9 @@ def _expiry(value: object, now: datetime, errors: list[FieldError]) -> datetime 
     return moment
 
 
-def add_numbers(engine: sa.Engine, client_id: int, body: object,
-                now: datetime) -> dict[str, Any]:
-    entries = parse_entries(body, now)
+def add_numbers(engine: sa.Engine, client_id: int, body: object, now: datetime,
+                region: str | None = None) -> dict[str, Any]:
+    entries = parse_entries(body, now, region)
     with engine.begin() as conn:
         dnc_repo.add_entries(conn, client_id, entries.numbers, entries.expires_at, now)
     return {"added": len(entries.numbers), "numbers": entries.numbers,

@@ -35,8 +35,9 @@ class AddedJob:
     replayed: bool = False  # the first answer to this Idempotency-Key, given again
 
     def document(self) -> dict[str, Any]:
-        """The answer to the request that added them."""
-        return {"job_id": self.job_id, "tasks": self.tasks}
+        """The answer to the request that added them; the job's id as an opaque string."""
+        return {"job_id": None if self.job_id is None else str(self.job_id),
+                "tasks": self.tasks}
 
 
 def check_client_id(client_id: object) -> int:
@@ -121,7 +122,8 @@ def add_tasks(
     new_tasks = validation.validate_tasks(raw_tasks, max_tasks)
     with engine.begin() as conn:
         if key is not None and (first := idempotency.claim(conn, client_id, key, now)):
-            return AddedJob(first["job_id"], first["tasks"], replayed=True)
+            return AddedJob(None if first["job_id"] is None else int(first["job_id"]),
+                            first["tasks"], replayed=True)
         scheduler = _scheduler_for_adding(conn, client_id, scheduler_id, new_tasks, dialer)
         stored = adding.store_job(conn, scheduler, new_tasks, now, on_dnc=on_dnc,
                                   origin=adding.JobOrigin(tracking_id, created_by),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from api import exceptions
 from api.responses import SafeJSONResponse
@@ -48,6 +51,24 @@ def _field_name(loc: Sequence[Any]) -> str:
     return name or "request"
 
 
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the app's OpenAPI document gives the request's path."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        if _path_regex(template).match(request.url.path):
+            methods |= {method.upper() for method in operations if method in HTTP_METHODS}
+    return sorted(methods)
+
+
+@functools.cache
+def _path_regex(template: str) -> re.Pattern[str]:
+    regex, _, _ = compile_path(template)
+    return regex
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> SafeJSONResponse:
@@ -73,9 +94,12 @@ def install(app: FastAPI) -> None:
         return error_response(400, "; ".join(str(f) for f in fields), fields)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> SafeJSONResponse:
-        headers = dict(error.headers) if error.headers else None
-        return error_response(error.status_code, str(error.detail), headers=headers)
+    async def _http(request: Request, error: StarletteHTTPException) -> SafeJSONResponse:
+        headers = dict(error.headers) if error.headers else {}
+        if error.status_code == 405:
+            # Every method of the path, not only those of the route that answered.
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(error.status_code, str(error.detail), headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, error: Exception) -> SafeJSONResponse:

@@ -21,7 +21,8 @@ from models.storage.repository import idempotency_repo
 
 HEADER = "Idempotency-Key"
 # Visible ASCII: a UUID, a hash, or a client's own scheme; never white space or controls.
-_KEY = re.compile(rf"[\x21-\x7e]{{1,{limits.IDEMPOTENCY_KEY_CHARS_MAX}}}")
+KEY_PATTERN = rf"^[\x21-\x7e]{{1,{limits.IDEMPOTENCY_KEY_CHARS_MAX}}}$"
+_KEY = re.compile(KEY_PATTERN)
 KEY_RULE = (f"must be 1 to {limits.IDEMPOTENCY_KEY_CHARS_MAX} visible ASCII characters "
             "(a UUID, say)")
 KEPT = timedelta(seconds=limits.IDEMPOTENCY_KEPT_S)

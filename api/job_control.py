@@ -41,6 +41,18 @@ class BatchResult(StrEnum):
     ALREADY_SUSPENDED = "03000006"
 
 
+# The HTTP status each "suspend a call batch" result answers with (the body keeps the code).
+BATCH_RESULT_STATUS: dict[BatchResult, int] = {
+    BatchResult.SUCCESS: 200,
+    BatchResult.PARAMETER_ERROR: 400,
+    BatchResult.EMPTY_PARAMETER: 400,
+    BatchResult.CAMPAIGN_NOT_FOUND: 404,
+    BatchResult.BATCH_NOT_FOUND: 404,
+    BatchResult.SUSPENSION_NOT_ALLOWED: 409,
+    BatchResult.ALREADY_SUSPENDED: 409,
+}
+
+
 class JobNotFound(LookupError):
     def __init__(self, job_id: int) -> None:
         super().__init__(f"id: job {job_id} not found")
@@ -140,6 +152,8 @@ def suspend_batch(
     if not isinstance(raw, dict):
         return BatchResult.PARAMETER_ERROR, "body: must be a JSON object with an id"
     batch = raw.get("id")
+    if isinstance(batch, float) and batch.is_integer():
+        batch = int(batch)  # JSON's 17.0 is the number 17
     if batch is None or batch == "":
         return BatchResult.EMPTY_PARAMETER, "id: is required"
     if isinstance(batch, bool) or not isinstance(batch, int | str) or not _is_id(str(batch)):

@@ -13,10 +13,15 @@ TEXT_RULE = (f"must be a non-empty string of at most {limits.RECORD_TEXT_CHARS_M
              "characters without control characters or lone surrogates")
 
 
+def is_record_handle(record_handle: str) -> bool:
+    """A record handle is a task's id: digits, 1 or more."""
+    return text.is_ascii_digits(record_handle, limits.ID_DIGITS_MAX) and int(record_handle) >= 1
+
+
 def reschedule(record_handle: str, raw: object) -> tuple[int, dict[str, Any]]:
     """The task id and the parameters to apply, or InvalidInput listing every broken rule."""
     errors: list[FieldError] = []
-    if not text.is_ascii_digits(record_handle, limits.ID_DIGITS_MAX) or int(record_handle) < 1:
+    if not is_record_handle(record_handle):
         errors.append(FieldError("record_handle", "must be a record (task) id"))
     if not isinstance(raw, Mapping):
         raise InvalidInput([*errors, FieldError("body", "must be a JSON object")])

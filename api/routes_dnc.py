@@ -22,14 +22,15 @@ router = APIRouter()
 Writer = Annotated[Principal, Depends(require(Scope.DNC_WRITE))]
 Reader = Annotated[Principal, Depends(require(Scope.DNC_READ))]
 LIST = "/client/{client_id}/dnc"
-NumberText = Annotated[str, Path(min_length=1, max_length=dnc_rules.NUMBER_CHARS_MAX,
-                                 description="the number, E.164 or international format")]
+NumberText = Annotated[str, Path(
+    max_length=dnc_rules.NUMBER_CHARS_MAX, pattern=dnc_rules.NUMBER_PATTERN,
+    description="the number, in international format (E.164, or written with separators)")]
 # Bytes a request may carry: the most numbers, each at its longest, quoted and separated.
 MAX_BODY_BYTES = dnc_rules.NUMBERS_PER_REQUEST_MAX * (dnc_rules.NUMBER_CHARS_MAX * 6 + 4) + 1024
 
 
 @router.post(f"{LIST}/", status_code=201, response_model=schemas_dnc.DncAddOut,
-             responses=schemas.error_responses(400, 403, 413, 415),
+             responses=schemas.error_responses(400, 403, 404, 413, 415),
              openapi_extra=schemas.request_body(schemas_dnc.DncAddIn))
 async def add_numbers(request: Request, client_id: ClientId, who: Writer) -> SafeJSONResponse:
     """List the numbers on the client's list; a number listed again gets the new expiry."""
@@ -40,11 +41,11 @@ async def add_numbers(request: Request, client_id: ClientId, who: Writer) -> Saf
 
 
 @router.get(f"{LIST}/", response_model=schemas_dnc.DncPage,
-            responses=schemas.error_responses(400, 403))
+            responses=schemas.error_responses(400, 403, 404))
 def list_numbers(
     request: Request, client_id: ClientId, who: Reader,
-    number: Annotated[str | None, Query(min_length=1,
-                                        max_length=dnc_rules.NUMBER_CHARS_MAX)] = None,
+    number: Annotated[str | None, Query(max_length=dnc_rules.NUMBER_CHARS_MAX,
+                                        pattern=dnc_rules.NUMBER_PATTERN)] = None,
     cursor: Annotated[str | None, Query(pattern=schemas_dnc.E164_PATTERN)] = None,
     limit: PageLimit = 100,
 ) -> dict[str, Any]:

@@ -37,7 +37,9 @@ EventReader = Annotated[Principal, Depends(require(Scope.EVENTS_READ))]
                        **schemas.error_responses(400, 403)})
 async def event_stream(
     request: Request, who: EventReader,
-    last_event_id: Annotated[str | None, Header(pattern=deps.ID_TEXT_PATTERN)] = None,
+    last_event_id: Annotated[str | None, Header(
+        pattern=deps.ID_TEXT_PATTERN,
+        description="the id of the last event received: the stream goes on after it")] = None,
     follow: Annotated[bool, Query(description="false: send what there is, then close")] = True,
 ) -> StreamingResponse:
     """The token's client's events as server-sent events; resume with `Last-Event-ID`."""
@@ -121,6 +123,8 @@ def rotate_webhook_secret(
 
 
 @router.get("/metrics", response_class=PlainTextResponse,
+            # The token is optional: none is needed when RINGBACK_METRICS_OPEN is set.
+            openapi_extra={"security": [{}, {"bearer": []}]},
             responses={200: {"content": {"text/plain": {}}},
                        401: {"description": "the metrics token is missing or wrong",
                              "content": {"application/json": {"schema": {

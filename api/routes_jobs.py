@@ -3,6 +3,7 @@ record" and "get job status" pages, and scheduler-wide pause and resume."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -15,14 +16,40 @@ from api.deps import ClientId, Cursor, PageLimit, SchedulerId
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
 from models import clock
-from models.rules import job_state, limits
-from models.rules.errors import InvalidInput
+from models.rules import job_state, limits, text
+from models.rules.errors import FieldError, InvalidInput
 from models.storage.repository import jobs_repo
 
 router = APIRouter()
 Controller = Annotated[Principal, Depends(require(Scope.JOBS_CONTROL))]
 Reader = Annotated[Principal, Depends(require(Scope.JOBS_READ))]
-JobId = Annotated[int, Path(ge=1, le=limits.INT64_MAX)]
+# A job's id is an opaque string (the seeds address jobs by UUID-like ids): any text is
+# taken, and one that names no job of the client, well-formed or not, answers 404.
+JobId = Annotated[str, Path(description="the job's id, as adding tasks answered it")]
+
+
+class JobAction(StrEnum):
+    """The actions of the "change job status" page (resume is implied by the seeds)."""
+
+    CANCEL = "cancel"
+    PAUSE = "pause"
+    RESTART = "restart"
+    RESUME = "resume"
+
+
+def _job(job_id: str) -> int:
+    """The job's row id; 404 for any text that is not one."""
+    if text.is_ascii_digits(job_id, limits.ID_DIGITS_MAX) and int(job_id) >= 1:
+        return int(job_id)
+    raise ApiError(404, "job_id: no such job", fields=[FieldError("job_id", "names no job")])
+
+
+# The seed's path parameters, read by the route itself (a bad one answers the seed's
+# parameter error): their rules are documented, not enforced by FastAPI.
+VdnId = Annotated[str, Path(description="the client (VCC) id, 1 to 9999",
+                            json_schema_extra={"pattern": "^[1-9][0-9]{0,3}$"})]
+CampaignId = Annotated[str, Path(description="the scheduler (campaign) id",
+                                 json_schema_extra={"pattern": "^[1-9][0-9]{0,17}$"})]
 
 
 def _send(request: Request) -> job_control.SendAction:
@@ -33,13 +60,14 @@ def _send(request: Request) -> job_control.SendAction:
              response_class=Response,
              responses=schemas.error_responses(400, 403, 404, 409))
 def change_job_status(
-    request: Request, job_id: JobId, action: str, who: Controller
+    request: Request, job_id: JobId, action: JobAction, who: Controller
 ) -> Response:
     """cancel, pause, restart (and resume, which the seeds imply) as DESIGN.md's table says;
     the reply is true when sent, the tasks follow as the worker applies it."""
-    trigger = job_control.parse_action(action)
+    row_id = _job(job_id)
+    trigger = job_control.parse_action(action.value)
     try:
-        job_control.request_job_action(deps.engine(request), who.client_id, job_id, trigger,
+        job_control.request_job_action(deps.engine(request), who.client_id, row_id, trigger,
                                        clock.now(), _send(request))
     except job_control.JobNotFound as missing:
         raise ApiError(404, str(missing)) from missing
@@ -52,8 +80,8 @@ def change_job_status(
             responses=schemas.error_responses(400, 403, 404))
 def get_job(request: Request, job_id: JobId, who: Reader) -> dict[str, Any]:
     try:
-        return job_control.job_status_document(deps.engine(request), who.client_id, job_id,
-                                               clock.now())
+        return job_control.job_status_document(deps.engine(request), who.client_id,
+                                               _job(job_id), clock.now())
     except job_control.JobNotFound as missing:
         raise ApiError(404, str(missing)) from missing
 
@@ -96,12 +124,16 @@ def resume_scheduler(
 
 
 @router.post("/rest/isales/v1/openapi/campaigns/{vdn_id}/callbatch/{campaign_id}/pause",
-             response_model=schemas.BatchResult, responses=schemas.error_responses(403),
+             response_model=schemas.BatchResult,
+             responses={**schemas.error_responses(403),
+                        **{status: {"model": schemas.BatchResult} for status in (400, 404, 409)}},
              openapi_extra=schemas.request_body(schemas.BatchPauseIn))
 async def suspend_call_batch(
-    request: Request, vdn_id: str, campaign_id: str, who: Controller
+    request: Request, vdn_id: VdnId, campaign_id: CampaignId, who: Controller
 ) -> SafeJSONResponse:
-    """Suspend a batch (a job) of a campaign (a scheduler); the answer is the seed's codes."""
+    """Suspend a batch (a job) of a campaign (a scheduler). The body is the seed's codes; a
+    parameter error answers 400, an unknown campaign or batch 404, a batch that cannot be
+    suspended (or already is) 409."""
     try:
         raw = await body.read_json(request, limits.SMALL_BODY_BYTES_MAX)
     except ApiError:
@@ -110,7 +142,8 @@ async def suspend_call_batch(
         job_control.suspend_batch, deps.engine(request), who.client_id, vdn_id, campaign_id, raw,
         _send(request))
     return SafeJSONResponse({"resultCode": code, "resultDesc": desc,
-                         "returnCode": code, "returnDesc": desc})
+                             "returnCode": code, "returnDesc": desc},
+                            status_code=job_control.BATCH_RESULT_STATUS[code])
 
 
 @router.post("/api/v2/me/outbound-records/{record_handle}", response_model=schemas.RecordResult,
@@ -129,6 +162,8 @@ async def reschedule_record(
         if unreadable.status != 400:
             raise
         return _record_error(400, 1, unreadable.message)  # this page's own error shape
+    if not record_input.is_record_handle(record_handle):  # no shape of a record: none found
+        return _record_error(404, 2, f"record {text.field_name(record_handle)} not found")
     try:
         task_id, params = record_input.reschedule(record_handle, raw)
         await threaded(job_control.request_reschedule, deps.engine(request), who.client_id,

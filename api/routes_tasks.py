@@ -23,7 +23,7 @@ from api.deps import ClientId, Cursor, PageLimit, SchedulerId, TaskId, TasksRead
 from api.errors import ApiError
 from api.responses import SafeJSONResponse
 from models import clock
-from models.rules import limits, text
+from models.rules import text
 from models.rules.errors import FieldError
 from models.rules.intake import DncPolicy
 from models.rules.task_state import TaskStatus
@@ -94,7 +94,7 @@ async def add_tasks(
         "say what adding would do to each task (refuse, end at once, merge, hold, dial "
         "now) and why, storing nothing"))] = False,
     idempotency_key: Annotated[str | None, Header(
-        alias=idempotency.HEADER, max_length=limits.IDEMPOTENCY_KEY_CHARS_MAX,
+        alias=idempotency.HEADER, pattern=idempotency.KEY_PATTERN,
         description=("the same key and request within 24 h answer as the first did and "
                      "store nothing; with another request, 409"))] = None,
 ) -> SafeJSONResponse:

@@ -3,7 +3,7 @@ error names the field and rule the same way whichever door a task comes in by.""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,7 +70,8 @@ class TaskOut(BaseModel):
 
 
 class AddTasksOut(BaseModel):
-    job_id: int | None = Field(description="null when every task merged into an active one")
+    job_id: str | None = Field(description=(
+        "the job's id, an opaque string; null when every task merged into an active one"))
     tasks: list[TaskOut] = Field(description=(
         "in the request's order: each task stored, or the active task it merged into"))
 
@@ -164,10 +165,11 @@ class ErrorBody(BaseModel):
 
 
 
-def request_body(model: type[BaseModel]) -> dict[str, Any]:
+def request_body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
     """``openapi_extra`` for a route that reads its JSON body itself."""
     ref = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+    return {"requestBody": {"required": required,
+                            "content": {"application/json": {"schema": ref}}}}
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -243,7 +245,9 @@ class JobPage(BaseModel):
 
 
 class BatchPauseIn(BaseModel):
-    id: str = Field(description="the batch (job) to suspend")
+    id: (Annotated[str, Field(pattern=r"^[1-9][0-9]{0,17}$")]
+         | Annotated[int, Field(ge=1, le=limits.INT64_MAX)]) = Field(
+        description="the batch (job) to suspend")
 
 
 class BatchResult(BaseModel):

@@ -3,6 +3,8 @@ models.rules.dnc reading numbers); these describe it."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.rules import dnc
@@ -14,16 +16,15 @@ E164_PATTERN = r"^\+[0-9]{1,23}$"
 
 class DncAddIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    numbers: list[str] = Field(
+    numbers: list[Annotated[str, Field(pattern=dnc.NUMBER_PATTERN,
+                                       max_length=dnc.NUMBER_CHARS_MAX)]] = Field(
         min_length=1, max_length=dnc.NUMBERS_PER_REQUEST_MAX,
-        description=("phone numbers, international (+ and the country code; spaces, dots, "
-                     "dashes and brackets allowed) or national with `region`; stored as "
-                     "E.164, so +1 (555) 010-0001 and +15550100001 are one entry"))
+        description=("phone numbers in international format (+ and the country code; "
+                     "spaces, dots, dashes and brackets allowed); stored as E.164, so "
+                     "+1 (555) 010-0001 and +15550100001 are one entry"))
     expires_at: str | None = Field(None, pattern=SEED_TIME_PATTERN, description=(
         "UTC, YYYY-MM-DD HH:MM:SS, in the future: the entries block nothing from then on; "
         "null: until removed. Adding a listed number again sets its expiry"))
-    region: str | None = Field(None, pattern=r"^[A-Z]{2}$", description=(
-        "ISO 3166 alpha-2: how numbers without + are read"))
 
 
 class DncAddOut(BaseModel):

@@ -40,7 +40,7 @@ class WhyCause(BaseModel):
 class WhyOut(BaseModel):
     task_id: int
     scheduler_id: int
-    job_id: int
+    job_id: str
     status: str
     now: str
     waiting: bool = Field(description="neither final nor running")

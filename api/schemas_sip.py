@@ -10,7 +10,26 @@ from models.rules import limits
 # The username goes into a SIP URI's user part and a quoted digest parameter.
 SIP_USERNAME_PATTERN = r'^[^\s@:;,<>"\\\x00-\x1f\x7f-\x9f]+$'
 SIP_PASSWORD_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
-SIP_TRUNK_PATTERN = r"^sip:[^@;\s]+(;transport=(udp|tcp))?$"
+# Hosts as the API takes them, in their ASCII form (a name's Unicode form is taken too, and
+# stored as IDNA): RFC 3261's hostname (labels of at most 63 letters, digits and inner
+# hyphens, the last starting with a letter), an IPv4 address, or an IPv6 address.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_TOP_LABEL = r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = rf"(?:{_LABEL}\.)*{_TOP_LABEL}"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = rf"(?:{_OCTET}\.){{3}}{_OCTET}"
+_H16 = r"[0-9A-Fa-f]{1,4}"
+_IPV6 = "(?:" + "|".join((
+    rf"(?:{_H16}:){{7}}{_H16}", rf"(?:{_H16}:){{1,7}}:", rf"(?:{_H16}:){{1,6}}:{_H16}",
+    rf"(?:{_H16}:){{1,5}}(?::{_H16}){{1,2}}", rf"(?:{_H16}:){{1,4}}(?::{_H16}){{1,3}}",
+    rf"(?:{_H16}:){{1,3}}(?::{_H16}){{1,4}}", rf"(?:{_H16}:){{1,2}}(?::{_H16}){{1,5}}",
+    rf"{_H16}:(?::{_H16}){{1,6}}", rf":(?:(?::{_H16}){{1,7}}|:)")) + ")"
+_PORT = (r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}"
+         r"|[1-9][0-9]{0,3})")
+_TRANSPORT = r"[Tt][Rr][Aa][Nn][Ss][Pp][Oo][Rr][Tt]=(?:[Uu][Dd][Pp]|[Tt][Cc][Pp])"
+SIP_DOMAIN_PATTERN = rf"^(?:{_HOST_NAME}|{_IPV4}|{_IPV6}|\[{_IPV6}\])$"
+SIP_TRUNK_PATTERN = (rf"^[Ss][Ii][Pp]:(?:{_HOST_NAME}|{_IPV4}|\[{_IPV6}\])(?::{_PORT})?"
+                     rf"(?:;{_TRANSPORT})?$")
 
 
 class SipAccountIn(BaseModel):
@@ -23,10 +42,11 @@ class SipAccountIn(BaseModel):
     password: str = Field(min_length=1, max_length=limits.SIP_PASSWORD_CHARS_MAX,
                           pattern=SIP_PASSWORD_PATTERN,
                           description="write-only: never shown again")
-    domain: str | None = Field(None, max_length=limits.SIP_DOMAIN_CHARS_MAX, description=(
+    domain: str | None = Field(None, max_length=limits.SIP_DOMAIN_CHARS_MAX,
+                               pattern=SIP_DOMAIN_PATTERN, description=(
         "the From host (a host name or IP address); null: the trunk's host"))
     trunk: str | None = Field(
-        None, max_length=limits.SIP_TRUNK_CHARS_MAX, pattern=SIP_TRUNK_PATTERN,
+        None, max_length=limits.SIP_TRUNK_INPUT_CHARS_MAX, pattern=SIP_TRUNK_PATTERN,
         description=("sip:host[:port][;transport=udp|tcp], port "
                      f"{limits.PORT_MIN}..{limits.PORT_MAX}; null: the controller's trunk"))
 

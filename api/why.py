@@ -33,7 +33,7 @@ def explain_task(engine: sa.Engine, task: TaskRow, now: datetime,
         assert scheduler is not None  # a task's scheduler is never deleted
         facts = _task_facts(conn, task, scheduler, now, margin)
         explanation = why.explain(facts, _scheduler_facts(conn, scheduler), now)
-    return {"task_id": task.id, "scheduler_id": task.scheduler_id, "job_id": task.job_id,
+    return {"task_id": task.id, "scheduler_id": task.scheduler_id, "job_id": str(task.job_id),
             "status": task.status, "now": timefmt.format(now), **explanation.document()}
 
 

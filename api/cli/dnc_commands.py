@@ -57,8 +57,8 @@ def _owner(args: argparse.Namespace) -> int:
 
 def _add(settings: Settings, args: argparse.Namespace) -> int:
     added = dnc.add_numbers(db.create_engine(settings.database_url), _owner(args),
-                            {"numbers": args.numbers, "expires_at": args.expires,
-                             "region": args.region}, clock.now())
+                            {"numbers": args.numbers, "expires_at": args.expires}, clock.now(),
+                            region=args.region)
     print(json.dumps(added))
     return 0
 

@@ -8,6 +8,7 @@ numbers ring, and a task whose every A number is listed ends too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -15,16 +16,21 @@ from functools import lru_cache
 
 import phonenumbers
 
-from models.rules import text
-
 INSTALLATION = 0  # the client id under which the installation-wide list is kept
 NUMBER_CHARS_MAX = 64  # what is read as a number at all, before normalising
 E164_CHARS_MAX = 24  # the column: "+" and what libphonenumber keeps (at most 17 + 3 digits)
 NUMBERS_PER_REQUEST_MAX = 10_000
 # Numbers normalised and kept: a dispatch batch's numbers are read once per round.
 _KEYS_KEPT = 65_536
-NUMBER_RULE = ("must be a phone number in international format (+ and the country code), "
-               "or national with a region")
+# What the API takes: "+", then 3 to 20 digits with spaces, dots, dashes and brackets
+# among them (+1 (555) 010-0001); the CLI also reads national numbers in a region.
+NUMBER_PATTERN = r"^\+(?:[ ().-]*[0-9]){3,20}[ ().-]*$"
+_INTERNATIONAL = re.compile(NUMBER_PATTERN)
+_NATIONAL = re.compile(r"^\+?(?:[ ().-]*[0-9]){3,20}[ ().-]*$")
+_NOT_DIGITS = re.compile(r"[^0-9]")
+NUMBER_RULE = ("must be a phone number in international format: + and the country code, 3 to "
+               "20 digits in all; spaces, dots, dashes and brackets may stand among them")
+NATIONAL_RULE = "must be a phone number of 3 to 20 digits (national numbers read in the region)"
 
 
 class ListScope(StrEnum):
@@ -51,18 +57,22 @@ class NotANumber(ValueError):
 
 
 def normalise(raw: object, region: str | None = None) -> str:
-    """``raw`` as E.164; a number without "+" is read in ``region`` (ISO 3166, e.g. "US")."""
-    if not isinstance(raw, str) or not raw.strip() or len(raw) > NUMBER_CHARS_MAX:
-        raise NotANumber()
-    if text.unsafe_text(raw):
-        raise NotANumber(text.NO_CONTROL_RULE)
+    """``raw`` as E.164 (libphonenumber's reading: "+33 (0)1 ..." loses its trunk 0); one it
+    cannot read stays "+" and its digits. Without ``region`` (ISO 3166, e.g. "US") a number
+    must be international; with one, national numbers are read there."""
+    rule, shape = (NUMBER_RULE, _INTERNATIONAL) if region is None else (NATIONAL_RULE,
+                                                                         _NATIONAL)
+    if not isinstance(raw, str) or len(raw) > NUMBER_CHARS_MAX or not shape.fullmatch(raw):
+        raise NotANumber(rule)
     try:
         parsed = phonenumbers.parse(raw, region)
+        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     except phonenumbers.NumberParseException:
-        raise NotANumber() from None
-    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    if len(e164) > E164_CHARS_MAX or len(e164) < 4:
-        raise NotANumber()
+        if not raw.lstrip().startswith("+"):
+            raise NotANumber(rule) from None
+        e164 = "+" + _NOT_DIGITS.sub("", raw)
+    if len(e164) > E164_CHARS_MAX:
+        raise NotANumber(rule)
     return e164
 
 
@@ -70,10 +80,11 @@ def normalise(raw: object, region: str | None = None) -> str:
 def key_of(number: str) -> str:
     """A task's number (3 to 20 digits, "+" optional) as the lists hold it; one that
     libphonenumber cannot read is kept as "+" and its digits."""
+    international = number if number.startswith("+") else f"+{number}"
     try:
-        return normalise(number if number.startswith("+") else f"+{number}")
+        return normalise(international)
     except NotANumber:
-        return number if number.startswith("+") else f"+{number}"
+        return international
 
 
 @dataclass(frozen=True, slots=True)

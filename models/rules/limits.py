@@ -33,7 +33,9 @@ EPOCH_S_MAX = 253402300799  # 9999-12-31 23:59:59 UTC
 SIP_USERNAME_CHARS_MAX = 100
 SIP_PASSWORD_CHARS_MAX = 200
 SIP_DOMAIN_CHARS_MAX = 200
-SIP_TRUNK_CHARS_MAX = 300
+SIP_TRUNK_CHARS_MAX = 300  # the column
+# A trunk as sent: "sip:" and the longest DNS name (253), so no host it holds is too long.
+SIP_TRUNK_INPUT_CHARS_MAX = 4 + 253
 
 # TCP and UDP ports (0 only where a protocol gives it a meaning, as SDP does).
 PORT_MIN = 1

@@ -124,6 +124,8 @@ def _trunk(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"must be null or a string: {sip_uri.TRUNK_SHAPE}")
+    if len(value) > limits.SIP_TRUNK_INPUT_CHARS_MAX:
+        raise ValueError(f"must be at most {limits.SIP_TRUNK_INPUT_CHARS_MAX} characters")
     trunk = str(sip_uri.parse_trunk(value))
     if len(trunk) > limits.SIP_TRUNK_CHARS_MAX:
         raise ValueError(f"must be at most {limits.SIP_TRUNK_CHARS_MAX} characters")

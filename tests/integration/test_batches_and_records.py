@@ -17,11 +17,16 @@ __all__ = ["ops_factory"]
 LATER = "2035-01-01 00:00:00"
 
 
+# The HTTP status of each result code (the body carries the seed's code).
+STATUS_OF_CODE = {"0200000": 200, "0200001": 400, "02000001": 400, "0200007": 404,
+                  "03000004": 404, "03000002": 409, "03000006": 409}
+
+
 def suspend(ops: Any, vdn: object, campaign: object, body: Any) -> dict[str, str]:
     response = ops.http.post(f"/rest/isales/v1/openapi/campaigns/{vdn}/callbatch/{campaign}"
                              "/pause", json=body)
-    assert response.status_code == 200, response.text
     result = dict(response.json())
+    assert response.status_code == STATUS_OF_CODE[result["resultCode"]], response.text
     assert result["resultCode"] == result["returnCode"]
     return result
 

@@ -69,17 +69,19 @@ RECORD = {"operationName": "RescheduleRecord", "applicationId": 1, "campaignName
           "callbackType": "Personal", "timestamp": 2_000_000_000, "devicePath": "d"}
 
 
-@pytest.mark.parametrize(("handle", "body"), [
-    ("²", RECORD), ("¹", RECORD), ("7", {**RECORD, "referenceId": f"r{NUL}"}),
-    ("7", {**RECORD, "referenceId": f"r{SURROGATE}"}),
+@pytest.mark.parametrize(("handle", "body", "status", "code"), [
+    # A handle that is no record's id in any shape finds no record (the page's code 2).
+    ("²", RECORD, 404, 2), ("¹", RECORD, 404, 2),
+    ("7", {**RECORD, "referenceId": f"r{NUL}"}, 400, 1),
+    ("7", {**RECORD, "referenceId": f"r{SURROGATE}"}, 400, 1),
 ])
-def test_odd_record_reschedules_answer_the_pages_400(
-    served_api: Api, handle: str, body: dict[str, Any]
+def test_odd_record_reschedules_answer_the_pages_errors(
+    served_api: Api, handle: str, body: dict[str, Any], status: int, code: int
 ) -> None:
     _, token = served_api.new_client()
     response = post(served_api, f"/api/v2/me/outbound-records/{handle}", token, body)
-    assert response.status_code == 400, response.text
-    assert response.json()["statusCode"] == 1
+    assert response.status_code == status, response.text
+    assert response.json()["statusCode"] == code
 
 
 @pytest.mark.parametrize(("vdn", "campaign", "batch"), [
@@ -91,7 +93,7 @@ def test_odd_batch_suspensions_answer_the_pages_parameter_error(
     _, token = served_api.new_client()
     response = post(served_api, f"/rest/isales/v1/openapi/campaigns/{vdn}/callbatch/{campaign}"
                     "/pause", token, {"id": batch})
-    assert response.status_code == 200, response.text
+    assert response.status_code == 400, response.text  # the page's parameter error
     assert response.json()["resultCode"] == "0200001"
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs Ringback into .venv and runs everything on the embedded defaults: a SQLite
-# database and Celery's SQLAlchemy transport on SQLite in ./var, the simulated dialer.
+# Installs Ringback into .venv and runs everything on the embedded defaults in ./var: a
+# SQLite database, a Valkey broker of its own on a unix socket, the simulated dialer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -84,16 +84,27 @@ class Side:
                 "median_lag_p99_ms": round(self.median("p99_ms"), 1), "rounds": self.rounds}
 
 
-def prepare(dbs: harness.Databases, backlog: int) -> Side:
+# Fills a side's database: (engine, the measured scheduler, rows) -> seconds it took.
+Loader = Callable[[sa.Engine, int, int], float]
+
+
+def prepare_side(dbs: harness.Databases, rows: int, load: Loader, what: str, empty: str,
+                 b_number_of: Callable[[int], str] = harness.same_b_number) -> Side:
+    """A fresh database with its scheduler, ``rows`` of ``what`` loaded (none: ``empty``),
+    checkpointed."""
     url = dbs.fresh()
     engine = db.create_engine(url)
     scheduler_id = harness.new_scheduler(engine)
-    insert_s = insert_backlog(engine, scheduler_id, backlog) if backlog else 0.0
+    insert_s = load(engine, scheduler_id, rows) if rows else 0.0
     checkpoint(engine)
-    label = f"{backlog} future tasks" if backlog else "empty table"
-    if backlog:
-        harness.say(f"  {backlog} future tasks inserted and analysed in {insert_s:.1f} s")
-    return Side(label, backlog, engine, url, scheduler_id, insert_s)
+    if rows:
+        harness.say(f"  {rows} {what} inserted and analysed in {insert_s:.1f} s")
+    return Side(f"{rows} {what}" if rows else empty, rows, engine, url, scheduler_id,
+                insert_s, b_number_of=b_number_of)
+
+
+def prepare(dbs: harness.Databases, backlog: int) -> Side:
+    return prepare_side(dbs, backlog, insert_backlog, "future tasks", "empty table")
 
 
 def measure(side: Side, broker_url: str, work: Path, args: argparse.Namespace,

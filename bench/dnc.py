@@ -23,7 +23,6 @@ import time
 import sqlalchemy as sa
 
 from bench import backlog, harness
-from models.storage import db
 
 NUMBERS_IN_RANGE = 10_000_000  # seven digits after +1555
 # The list holds the odd numbers from this one on: the harness's A number (+15550000001)
@@ -55,16 +54,9 @@ def unlisted_b_number(index: int) -> str:
 
 
 def prepare(dbs: harness.Databases, entries: int) -> backlog.Side:
-    url = dbs.fresh()
-    engine = db.create_engine(url)
-    scheduler_id = harness.new_scheduler(engine)
-    insert_s = insert_list(engine, entries) if entries else 0.0
-    backlog.checkpoint(engine)
-    if entries:
-        harness.say(f"  {entries} do-not-call entries inserted and analysed in {insert_s:.1f} s")
-    label = f"{entries} do-not-call entries" if entries else "empty list"
-    return backlog.Side(label, entries, engine, url, scheduler_id, insert_s,
-                        b_number_of=unlisted_b_number)
+    return backlog.prepare_side(dbs, entries, lambda engine, _scheduler, n: insert_list(engine, n),
+                                "do-not-call entries", "empty list",
+                                b_number_of=unlisted_b_number)
 
 
 def main(argv: list[str] | None = None) -> int:

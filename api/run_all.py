@@ -192,13 +192,17 @@ def _watch(database_url: str, broker_url: str, children: Children,
         with contextlib.closing(Nudger(broker_url)) as pinger:
             reader = run_console.StatusReader(engine, lambda: pinger.workers_seen(
                 PING_TIMEOUT_S))
-            with screen.status(reader.read()) as show:
+            # --verbose: the services write to the console, so no block is drawn.
+            block = (contextlib.nullcontext(lambda _status: None) if children.verbose
+                     else screen.status(reader.read()))
+            with block as show:
                 while not stop.wait(run_console.REFRESH_S):
                     dead = [n for n, p in essential.items() if p.poll() is not None]
                     if dead:
                         screen.say(f"ringback: {', '.join(dead)} exited; stopping the rest")
                         break
-                    show(reader.read())
+                    if not children.verbose:
+                        show(reader.read())
     finally:
         watcher.close()
         engine.dispose()

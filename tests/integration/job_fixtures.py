@@ -19,6 +19,9 @@ from tests.conftest import StackFactory
 from tests.integration.test_core_flow import B_NUMBER, CLIENT_ID, new_scheduler
 
 VENDOR_ACCEPT = "application/vnd.newvoicemedia.v1+json"
+# The HTTP status of each "suspend a call batch" result code (the body carries the code).
+STATUS_OF_CODE = {"0200000": 200, "0200001": 400, "02000001": 400, "0200007": 404,
+                  "03000004": 404, "03000002": 409, "03000006": 409}
 
 
 @dataclass

@@ -19,7 +19,7 @@ from models.rules.job_state import JobStatus
 from models.rules.task_state import TaskStatus
 from models.storage.tables import actions, jobs, schedulers, tasks
 from tests import support
-from tests.integration.job_fixtures import Ops, OpsFactory, ops_factory
+from tests.integration.job_fixtures import STATUS_OF_CODE, Ops, OpsFactory, ops_factory
 from tests.integration.test_core_flow import CLIENT_ID
 
 __all__ = ["ops_factory"]
@@ -52,8 +52,9 @@ def act(ops: Ops, job_id: int, action: str) -> str:
     if action == "suspend":
         response = ops.http.post(f"/rest/isales/v1/openapi/campaigns/{CLIENT_ID}/callbatch"
                                  f"/{ops.scheduler_id}/pause", json={"id": str(job_id)})
-        assert response.status_code == 200, response.text
-        return f"suspend {response.json()['resultCode']}"
+        code = response.json()["resultCode"]
+        assert response.status_code == STATUS_OF_CODE[code], response.text
+        return f"suspend {code}"
     response = ops.act(job_id, action)
     assert response.status_code in (204, 409), response.text
     return f"{action} {response.status_code}"

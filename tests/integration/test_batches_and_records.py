@@ -10,16 +10,11 @@ import httpx
 
 from models import clock
 from tests import support
-from tests.integration.job_fixtures import OpsFactory, numbers, ops_factory
+from tests.integration.job_fixtures import STATUS_OF_CODE, OpsFactory, numbers, ops_factory
 from tests.integration.test_core_flow import CLIENT_ID
 
 __all__ = ["ops_factory"]
 LATER = "2035-01-01 00:00:00"
-
-
-# The HTTP status of each result code (the body carries the seed's code).
-STATUS_OF_CODE = {"0200000": 200, "0200001": 400, "02000001": 400, "0200007": 404,
-                  "03000004": 404, "03000002": 409, "03000006": 409}
 
 
 def suspend(ops: Any, vdn: object, campaign: object, body: Any) -> dict[str, str]:

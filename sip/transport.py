@@ -5,6 +5,7 @@ loses its connection; nothing a peer sends can raise out of here."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import socket
 from collections.abc import Callable
@@ -30,6 +31,8 @@ DATAGRAMS_PER_TURN = 64
 # Connections peers open to us: at most this many at once, each hung up on once it has
 # sent no whole message for TCP_IDLE_S (a trunk sends keep-alives, or opens another).
 TCP_INBOUND_MAX = 512
+# Ports the kernel picks for UDP (port 0) before one is found that TCP has free too.
+PICK_PORT_TRIES = 20
 TCP_IDLE_S = 120.0
 
 
@@ -49,6 +52,19 @@ class Transport:
         self.refused_connections = 0
 
     async def start(self, host: str, port: int) -> None:
+        """UDP and TCP on one port. With port 0 the kernel picks the UDP port, which TCP may
+        have in use (a connection's own port): then another is picked."""
+        for _ in range(PICK_PORT_TRIES if port == 0 else 1):
+            try:
+                await self._start_on(host, port)
+                return
+            except OSError as busy:
+                if port != 0 or busy.errno != errno.EADDRINUSE:
+                    raise
+                self._close_udp()
+        raise OSError(errno.EADDRINUSE, f"no port free for both UDP and TCP on {host}")
+
+    async def _start_on(self, host: str, port: int) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_DGRAM)
         sock.setblocking(False)
@@ -158,10 +174,14 @@ class Transport:
                 del self._connections[address]
             writer.close()
 
-    def close(self) -> None:
+    def _close_udp(self) -> None:
         if self._udp is not None:
             asyncio.get_running_loop().remove_reader(self._udp.fileno())
             self._udp.close()
+            self._udp = None
+
+    def close(self) -> None:
+        self._close_udp()
         if self._server is not None:
             self._server.close()
         for writer in self._connections.values():

@@ -78,10 +78,6 @@ def test_flower_lists_the_worker_and_its_place_call_tasks(
     port = support.free_port()
     stack.start("flower", "flower", "--address=127.0.0.1", f"--port={port}",
                 "--basic-auth=ops:s3cret")
-    job = add(engine, new_scheduler(engine),
-              [{"a_number": f"+155500006{i:02d}", "b_number": B_NUMBER} for i in range(3)])
-    for task in job.tasks:
-        stack.wait_for(lambda t=task: finished(engine, t["id"]), 30, "the calls")
     base = f"http://127.0.0.1:{port}"
 
     def workers() -> dict[str, Any] | None:
@@ -92,8 +88,13 @@ def test_flower_lists_the_worker_and_its_place_call_tasks(
             return None
         return got.json() if got.status_code == 200 and got.json() else None
 
+    # Flower shows the events sent once it is up: the calls come after.
     listed = stack.wait_for(workers, 60, "Flower to list the worker")
     assert any(name.startswith("worker-") for name in listed)
+    job = add(engine, new_scheduler(engine),
+              [{"a_number": f"+155500006{i:02d}", "b_number": B_NUMBER} for i in range(3)])
+    for task in job.tasks:
+        stack.wait_for(lambda t=task: finished(engine, t["id"]), 30, "the calls")
     assert httpx.get(f"{base}/api/workers", timeout=10).status_code == 401
     seen = stack.wait_for(lambda: httpx.get(
         f"{base}/api/tasks", params={"taskname": "worker.place_calls"}, auth=("ops", "s3cret"),
@@ -214,6 +215,15 @@ def _until(term: terminal.Terminal, probe: Any, timeout_s: float, what: str,
             raise AssertionError(f"timed out waiting for {what}; the screen:\n{term.text()}")
 
 
+def _flower_json(url: str, params: dict[str, str]) -> Any:
+    """Flower's answer, or None while it is not up."""
+    try:
+        got = httpx.get(url, params=params, auth=("ops", "s3cret"), timeout=10)
+    except httpx.TransportError:
+        return None
+    return got.json() if got.status_code == 200 else None
+
+
 def _listening(port: int) -> bool:
     """Something accepts on the port. A connect to a free port of the ephemeral range can
     meet itself (TCP simultaneous open): that is no listener."""
@@ -241,6 +251,11 @@ def test_ringback_run_on_a_terminal_shows_flower_the_work_and_dies_whole(tmp_pat
         api = support.ApiServer(support.Stack(env=env, workdir=tmp_path),
                                 f"http://127.0.0.1:{port}")
         _until(term, api._ready, 60, "the API to answer")
+        flower = f"http://127.0.0.1:{flower_port}/api"
+        # Flower shows the events sent once it is up: the calls come after.
+        workers = _until(term, lambda: _flower_json(f"{flower}/workers", {"refresh": "1"}),
+                         60, "Flower to list the worker")
+        assert len(workers) == 1
         token = subprocess.run(
             [sys.executable, "-m", "api.cli", "token", "create", "--client", "5", "--scopes",
              "tasks:write,tasks:read"], cwd=tmp_path, env=env, capture_output=True, text=True,
@@ -257,14 +272,8 @@ def test_ringback_run_on_a_terminal_shows_flower_the_work_and_dies_whole(tmp_pat
         assert "ringback: broker   redis+socket://" in screen
         assert screen.count("tries/s") == 1  # one block, redrawn in place
 
-        flower = f"http://127.0.0.1:{flower_port}/api"
-        workers = _until(term, lambda: httpx.get(f"{flower}/workers", params={"refresh": "1"},
-                                                 auth=("ops", "s3cret"), timeout=10).json(),
-                         60, "Flower to list the worker")
-        assert len(workers) == 1
-        tasks_seen = _until(term, lambda: httpx.get(
-            f"{flower}/tasks", params={"taskname": "worker.place_calls"},
-            auth=("ops", "s3cret"), timeout=10).json(), 60, "Flower to list the tasks")
+        tasks_seen = _until(term, lambda: _flower_json(
+            f"{flower}/tasks", {"taskname": "worker.place_calls"}), 60, "Flower to list the tasks")
         assert {task["name"] for task in tasks_seen.values()} == {"worker.place_calls"}
 
         children |= terminal.descendants(term.proc.pid)

@@ -5,6 +5,10 @@ a peer that breaks framing is hung up on at once."""
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
+
+import pytest
 
 from sip import transport
 from sip.grammar import ParseError
@@ -94,5 +98,38 @@ def test_a_peer_that_breaks_framing_is_hung_up_on_at_once() -> None:
         await writer.drain()
         assert await closed_by_peer(reader, 2.0)
         server.close()
+
+    asyncio.run(main())
+
+
+def test_a_picked_port_tcp_has_in_use_is_traded_for_another() -> None:
+    """Port 0: the kernel picks a UDP port; when TCP has it in use, start picks again."""
+    async def main() -> None:
+        server = Transport(lambda *_: None, tcp_idle_s=30)
+        blocker = socket.socket()
+        blocker.bind(("127.0.0.1", 0))
+        taken = blocker.getsockname()[1]
+        tries: list[int] = []
+        real_start_on = server._start_on
+
+        async def first_port_taken(host: str, port: int) -> None:
+            tries.append(port)
+            if len(tries) == 1:  # as if the kernel had picked `taken` for UDP
+                await real_start_on(host, port)
+                server._close_udp()
+                raise OSError(errno.EADDRINUSE, f"port {taken} in use")
+            await real_start_on(host, port)
+
+        server._start_on = first_port_taken  # type: ignore[method-assign]
+        await server.start("127.0.0.1", 0)
+        assert tries == [0, 0] and server.address[1] != 0
+        server.close()
+        blocker.close()
+        with pytest.raises(OSError):  # a port asked for is not traded
+            fixed = Transport(lambda *_: None, tcp_idle_s=30)
+            blocker = socket.socket()
+            blocker.bind(("127.0.0.1", 0))
+            await fixed.start("127.0.0.1", blocker.getsockname()[1])
+        blocker.close()
 
     asyncio.run(main())

@@ -176,11 +176,11 @@ def engine_for(url: str) -> Iterator[sa.Engine]:
 
 
 def free_port() -> int:
-    import socket
+    """A port of 127.0.0.1 free for both TCP and UDP, never handed out twice in this process:
+    a SIP controller binds both, and the SIP peers' ports come from the same allocator."""
+    from tests.sip import net
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return net.free_port(tcp_too=True)
 
 
 @dataclass

@@ -174,15 +174,26 @@ def require_accounts(
     """Under the SIP dialer, InvalidInput for each task whose extension_id names no account
     of the client: one statement for all of a request's distinct extensions, in the add's
     transaction; the accounts it finds cannot be deleted until that transaction ends."""
+    errors = missing_accounts(conn, client_id, new_tasks, dialer, label_of or _task_label)
+    if errors:
+        raise InvalidInput(list(errors.values()))
+
+
+def missing_accounts(
+    conn: sa.Connection, client_id: int, new_tasks: Sequence[NewTask], dialer: str,
+    label_of: Callable[[int], str],
+) -> dict[int, FieldError]:
+    """By index, the tasks whose extension_id names no account of the client (none unless
+    the dialer needs accounts)."""
     if not account_input.accounts_required(dialer):
-        return
+        return {}
     extension_ids = [task.extension_id for task in new_tasks]
     known = sip_accounts_repo.known_extensions(
         conn, client_id, {e for e in extension_ids if e is not None})
-    errors = account_input.missing_accounts(extension_ids, known, client_id,
-                                            label_of or _task_label)
-    if errors:
-        raise InvalidInput(errors)
+    errors = account_input.missing_accounts(extension_ids, known, client_id, label_of)
+    missing = [index for index, extension_id in enumerate(extension_ids)
+               if extension_id is not None and extension_id not in known]
+    return dict(zip(missing, errors, strict=True))
 
 
 def _task_label(index: int) -> str:

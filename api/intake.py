@@ -35,23 +35,28 @@ def check(conn: sa.Connection, scheduler: SchedulerRow, new_tasks: Sequence[NewT
     if on_dnc is DncPolicy.REFUSE:
         errors += [FieldError(f"{label(index)}.{name}", rule)
                    for index, (name, rule, _) in ends.items()]
-    policy = DuplicatePolicy(scheduler.duplicate_b_number)
-    merged: dict[int, intake.Duplicate] = {}
-    active: dict[str, TaskRow] = {}
-    if policy is not DuplicatePolicy.ALLOW:
-        schedulers_repo.lock_intake(conn, scheduler.id)
-        active = task_reads.active_by_b_number(
-            conn, scheduler.client_id, scheduler.id, [task.b_number for task in new_tasks])
-        found = intake.duplicates([task.b_number for task in new_tasks],
-                                  {number: task.id for number, task in active.items()})
-        if policy is DuplicatePolicy.REFUSE:
-            errors += [FieldError(f"{label(index)}.b_number", duplicate.rule(label))
-                       for index, duplicate in found.items()]
-        merged = found
+    merged, active = duplicates(conn, scheduler, new_tasks, lock=True)
+    if scheduler.duplicate_b_number == DuplicatePolicy.REFUSE.value:
+        errors += [FieldError(f"{label(index)}.b_number", duplicate.rule(label))
+                   for index, duplicate in merged.items()]
     if errors:
         raise InvalidInput(errors)
     return Checked({index: why for index, (_, _, why) in ends.items() if index not in merged},
                    merged, active)
+
+
+def duplicates(conn: sa.Connection, scheduler: SchedulerRow, new_tasks: Sequence[NewTask],
+               *, lock: bool) -> tuple[dict[int, intake.Duplicate], dict[str, TaskRow]]:
+    """By index, the tasks the scheduler's duplicate rule catches, and the active tasks of
+    their B numbers (none when the rule allows duplicates). ``lock``: adds to the scheduler
+    take turns until commit, so two never both find a B number free."""
+    if scheduler.duplicate_b_number == DuplicatePolicy.ALLOW.value:
+        return {}, {}
+    if lock:
+        schedulers_repo.lock_intake(conn, scheduler.id)
+    numbers = [task.b_number for task in new_tasks]
+    active = task_reads.active_by_b_number(conn, scheduler.client_id, scheduler.id, numbers)
+    return intake.duplicates(numbers, {n: task.id for n, task in active.items()}), active
 
 
 def screen(conn: sa.Connection, client_id: int, new_tasks: Sequence[NewTask],

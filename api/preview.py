@@ -14,16 +14,15 @@ import sqlalchemy as sa
 
 from api import enqueue, intake
 from api.exceptions import UnknownScheduler
-from models.rules import intake as intake_rules
 from models.rules import timefmt
 from models.rules.calling import admission
 from models.rules.errors import FieldError
 from models.rules.intake import DncPolicy, DuplicatePolicy
 from models.rules.task_state import TaskTrigger
-from models.shapes import account_input, validation
+from models.shapes import validation
 from models.shapes.rows import SchedulerRow
 from models.shapes.validation import NewTask
-from models.storage.repository import number_reads, schedulers_repo, sip_accounts_repo, task_reads
+from models.storage.repository import number_reads, schedulers_repo
 
 
 class Verdict(StrEnum):
@@ -73,16 +72,17 @@ def _weigh(conn: sa.Connection, scheduler: SchedulerRow, valid: dict[int, NewTas
     indexes = sorted(valid)
     tasks = [valid[index] for index in indexes]
     items: dict[int, Item] = {}
-    for error in _missing_accounts(conn, scheduler.client_id, tasks, indexes, dialer):
-        items[int(error.field.split("[")[1].split("]")[0])] = Item(
-            Verdict.REFUSE, "no_sip_account", errors=(error,))
+    missing = enqueue.missing_accounts(conn, scheduler.client_id, tasks, dialer,
+                                       lambda position: f"tasks[{indexes[position]}]")
+    for position, error in missing.items():
+        items[indexes[position]] = Item(Verdict.REFUSE, "no_sip_account", errors=(error,))
     for position, (name, rule, why) in intake.screen(conn, scheduler.client_id, tasks,
                                                      now).items():
         index = indexes[position]
         items.setdefault(index, Item(Verdict.REFUSE, "do_not_call", why, errors=(
             FieldError(f"tasks[{index}].{name}", rule),)) if on_dnc is DncPolicy.REFUSE
             else Item(Verdict.END_AT_ONCE, "do_not_call", why))
-    for position, duplicate in _duplicates(conn, scheduler, tasks).items():
+    for position, duplicate in intake.duplicates(conn, scheduler, tasks, lock=False)[0].items():
         index = indexes[position]
         rule = duplicate.rule(lambda position: f"tasks[{indexes[position]}]")
         items.setdefault(index, Item(Verdict.REFUSE, "duplicate_b_number", rule, errors=(
@@ -93,26 +93,6 @@ def _weigh(conn: sa.Connection, scheduler: SchedulerRow, valid: dict[int, NewTas
         if index not in items:
             items[index] = _when(conn, scheduler, valid[index], now, margin)
     return items
-
-
-def _missing_accounts(conn: sa.Connection, client_id: int, tasks: list[NewTask],
-                      indexes: list[int], dialer: str) -> list[FieldError]:
-    if not account_input.accounts_required(dialer):
-        return []
-    known = sip_accounts_repo.known_extensions(
-        conn, client_id, {t.extension_id for t in tasks if t.extension_id is not None})
-    return account_input.missing_accounts([t.extension_id for t in tasks], known, client_id,
-                                          lambda position: f"tasks[{indexes[position]}]")
-
-
-def _duplicates(conn: sa.Connection, scheduler: SchedulerRow,
-                tasks: list[NewTask]) -> dict[int, intake_rules.Duplicate]:
-    if scheduler.duplicate_b_number == DuplicatePolicy.ALLOW.value:
-        return {}
-    active = task_reads.active_by_b_number(conn, scheduler.client_id, scheduler.id,
-                                           [task.b_number for task in tasks])
-    return intake_rules.duplicates([task.b_number for task in tasks],
-                                   {number: task.id for number, task in active.items()})
 
 
 def _when(conn: sa.Connection, scheduler: SchedulerRow, task: NewTask, now: datetime,

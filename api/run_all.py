@@ -151,7 +151,7 @@ def _start_broker(settings: Settings, children: Children, run_dir: Path,
                    "transport on SQLite carries the messages (Flower shows no workers)")
         return None
     server = embedded.broker_server(binary, run_dir)
-    children.start("broker", server.command(run_dir), dict(os.environ))
+    children.start("broker", server.command(run_dir), settings_module.child_environment({}))
     broker = children.procs["broker"]
     deadline = time.monotonic() + BROKER_READY_S
     while not embedded.server_answers(server.socket):

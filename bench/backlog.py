@@ -189,15 +189,22 @@ def main(argv: list[str] | None = None) -> int:
     add_measure_arguments(parser)
     args = parser.parse_args(argv)
 
-    with harness.workdir("backlog") as work, harness.Databases() as dbs, \
-            harness.redis_db() as broker_url:
-        harness.say(f"backlog: {args.tasks} tasks due now, then {args.lag_rate:g}/s for "
-                    f"{args.spread:g} s; 1 worker --concurrency {args.concurrency} + beat; "
-                    f"{args.rounds} rounds; broker {broker_url}")
-        sides = [prepare(dbs, 0), prepare(dbs, args.backlog)]
-        run_rounds(sides, broker_url, work, args)
-    compare("backlog", sides[0], sides[1], args, "the backlog")
+    run_comparison("backlog", args, prepare, args.backlog, "the backlog")
     return 0
+
+
+def run_comparison(name: str, args: argparse.Namespace,
+                   prepare_one: Callable[[harness.Databases, int], Side], rows: int,
+                   what: str, tasks_note: str = "") -> None:
+    """Prepare an empty side and one with ``rows``, measure them in turns, compare."""
+    with harness.workdir(name) as work, harness.Databases() as dbs, \
+            harness.redis_db() as broker_url:
+        harness.say(f"{name}: {args.tasks} tasks due now, then {args.lag_rate:g}/s for "
+                    f"{args.spread:g} s{tasks_note}; 1 worker --concurrency "
+                    f"{args.concurrency} + beat; {args.rounds} rounds; broker {broker_url}")
+        sides = [prepare_one(dbs, 0), prepare_one(dbs, rows)]
+        run_rounds(sides, broker_url, work, args)
+    compare(name, sides[0], sides[1], args, what)
 
 
 if __name__ == "__main__":

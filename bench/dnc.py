@@ -67,14 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.set_defaults(rounds=5)  # single rounds vary by 10 % here: a median of five
     args = parser.parse_args(argv)
 
-    with harness.workdir("dnc") as work, harness.Databases() as dbs, \
-            harness.redis_db() as broker_url:
-        harness.say(f"dnc: {args.tasks} tasks due now, then {args.lag_rate:g}/s for "
-                    f"{args.spread:g} s, each its own B number; 1 worker --concurrency "
-                    f"{args.concurrency} + beat; {args.rounds} rounds; broker {broker_url}")
-        sides = [prepare(dbs, 0), prepare(dbs, args.entries)]
-        backlog.run_rounds(sides, broker_url, work, args)
-    backlog.compare("dnc", sides[0], sides[1], args, "the list")
+    backlog.run_comparison("dnc", args, prepare, args.entries, "the list",
+                           ", each its own B number")
     return 0
 
 

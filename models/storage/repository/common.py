@@ -19,6 +19,13 @@ def insert_ignoring_conflicts(conn: sa.Connection, table: sa.Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
+def advisory_lock(conn: sa.Connection, key: str) -> None:
+    """Hold a PostgreSQL advisory lock named ``key`` until the transaction ends; SQLite has
+    one writer at a time already."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+
+
 def seconds_between(conn: sa.Connection, later: sa.ColumnElement[Any],
                     earlier: sa.ColumnElement[Any]) -> sa.ColumnElement[float]:
     """``later - earlier`` in seconds, on PostgreSQL and on SQLite."""

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from models.rules.calling.admission import NumberHistory
 from models.rules.outcome import LegResult
+from models.storage.repository import common
 from models.storage.repository.attempts_repo import NOT_PLACED_CAUSE
 from models.storage.tables import attempts, tasks
 
@@ -18,12 +19,8 @@ def lock_numbers(conn: sa.Connection, client_id: int, numbers: Iterable[str]) ->
     """Serialise the dispatchers counting one client's dials of these numbers (PostgreSQL
     advisory locks until commit, taken in one order so two rounds never deadlock); SQLite
     has one writer at a time already."""
-    if conn.dialect.name != "postgresql":
-        return
     for number in sorted(set(numbers)):
-        key = f"ringback-number:{client_id}:{number}"
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(
-            sa.func.hashtextextended(key, 0))))
+        common.advisory_lock(conn, f"ringback-number:{client_id}:{number}")
 
 
 def number_histories(

@@ -73,10 +73,7 @@ def lock_intake(conn: sa.Connection, scheduler_id: int) -> None:
     """Serialise the requests adding tasks to one scheduler until commit (a PostgreSQL
     advisory lock, which neither dispatch nor completion takes), so two of them never both
     find a B number free; SQLite has one writer at a time already."""
-    if conn.dialect.name != "postgresql":
-        return
-    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(
-        sa.func.hashtextextended(f"ringback-intake:{scheduler_id}", 0))))
+    common.advisory_lock(conn, f"ringback-intake:{scheduler_id}")
 
 
 def start_asr_hold(conn: sa.Connection, scheduler_id: int, until: datetime) -> None:

@@ -32,7 +32,6 @@ DEFAULT_DIALER = "sim"  # settings.dialer's default: extension_id is a free numb
 class AddedJob:
     job_id: int | None  # None when every task was merged into an active one
     tasks: list[dict[str, Any]]
-    replayed: bool = False  # the first answer to this Idempotency-Key, given again
 
     def document(self) -> dict[str, Any]:
         """The answer to the request that added them; the job's id as an opaque string."""
@@ -122,8 +121,9 @@ def add_tasks(
     new_tasks = validation.validate_tasks(raw_tasks, max_tasks)
     with engine.begin() as conn:
         if key is not None and (first := idempotency.claim(conn, client_id, key, now)):
+            # The first answer to this Idempotency-Key, given again.
             return AddedJob(None if first["job_id"] is None else int(first["job_id"]),
-                            first["tasks"], replayed=True)
+                            first["tasks"])
         scheduler = _scheduler_for_adding(conn, client_id, scheduler_id, new_tasks, dialer)
         stored = adding.store_job(conn, scheduler, new_tasks, now, on_dnc=on_dnc,
                                   origin=adding.JobOrigin(tracking_id, created_by),

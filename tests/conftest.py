@@ -37,8 +37,10 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
 
 @pytest.fixture(scope="session")
 def redis_db() -> int:
-    # A database number of its own for this run, emptied before each stack starts.
-    return 1 + os.getpid() % 15
+    # A database number of its own for this run, emptied before each stack starts;
+    # RINGBACK_TEST_REDIS_DB pins it when several runs share the machine.
+    pinned = os.environ.get("RINGBACK_TEST_REDIS_DB")
+    return int(pinned) if pinned else 1 + os.getpid() % 15
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from api import intake
+from models.rules import numbering
 from models.rules.intake import DncPolicy
-from models.shapes import rows, views
+from models.shapes import rows, task_numbers, views
 from models.shapes.rows import SchedulerRow
 from models.shapes.validation import NewTask
 from models.storage.repository import jobs_repo, tasks_repo
@@ -44,6 +45,7 @@ def store_job(conn: sa.Connection, scheduler: SchedulerRow, new_tasks: Sequence[
               label: intake.Label, chunk: int | None = None,
               on_progress: ProgressCallback | None = None) -> Stored:
     """InvalidInput (nothing stored) naming each task the checks refuse."""
+    new_tasks = task_numbers.read_all(new_tasks, numbering_of(scheduler), label)
     checked = intake.check(conn, scheduler, new_tasks, now, on_dnc, label)
     keep = [index for index in range(len(new_tasks)) if index not in checked.merged]
     stored: dict[int, dict[str, Any]] = {}
@@ -64,6 +66,12 @@ def store_job(conn: sa.Connection, scheduler: SchedulerRow, new_tasks: Sequence[
                   and row["id"] not in ended_ids for row in stored.values())
     return Stored(job_id, [_answer_row(index, stored, checked) for index in range(
         len(new_tasks))], due_now)
+
+
+def numbering_of(scheduler: SchedulerRow) -> task_numbers.Numbering:
+    """How the scheduler reads its tasks' numbers."""
+    return task_numbers.Numbering(scheduler.default_region,
+                                  numbering.ANumberType(scheduler.a_number_type))
 
 
 def _store_tasks(conn: sa.Connection, scheduler: SchedulerRow, job_id: int,

@@ -10,11 +10,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models.rules import dnc, intake
+from models.rules import dnc, intake, numbering
 from models.rules.errors import FieldError, InvalidInput
 from models.rules.intake import DncPolicy, DuplicatePolicy
 from models.shapes.rows import SchedulerRow, TaskRow
-from models.shapes.validation import NewTask
+from models.shapes.validation import DialNumbers, NewTask
 from models.storage.repository import dnc_repo, schedulers_repo, task_reads
 
 Label = Callable[[int], str]  # a task's name in an error, by its index: "tasks[3]"
@@ -54,7 +54,7 @@ def duplicates(conn: sa.Connection, scheduler: SchedulerRow, new_tasks: Sequence
         return {}, {}
     if lock:
         schedulers_repo.lock_intake(conn, scheduler.id)
-    numbers = [task.b_number for task in new_tasks]
+    numbers = [_dial(task).b for task in new_tasks]
     active = task_reads.active_by_b_number(conn, scheduler.client_id, scheduler.id, numbers)
     return intake.duplicates(numbers, {n: task.id for n, task in active.items()}), active
 
@@ -63,9 +63,8 @@ def screen(conn: sa.Connection, client_id: int, new_tasks: Sequence[NewTask],
            now: datetime) -> dict[int, tuple[str, str, str]]:
     """By index, the tasks a list forbids: (the field, the rule an error names, the
     comment a task ended at once keeps). One lookup for the whole request."""
-    numbers = [(task.b_number, dnc.a_numbers_of(task.a_number, task.callback_params))
-               for task in new_tasks]
-    keys = {dnc.key_of(n) for b, a_numbers in numbers for n in (b, *a_numbers)}
+    numbers = [(_dial(task).b, _dial(task).a) for task in new_tasks]
+    keys = numbering.ruled([n for b, a_numbers in numbers for n in (b, *a_numbers)])
     listed = dnc_repo.listed_numbers(conn, [client_id], keys, now).get(client_id, {})
     if not listed:
         return {}
@@ -74,7 +73,7 @@ def screen(conn: sa.Connection, client_id: int, new_tasks: Sequence[NewTask],
         screening = dnc.screen(b_number, a_numbers, listed)
         if screening.refusal is None:
             continue
-        b_scope = listed.get(dnc.key_of(b_number))
+        b_scope = listed.get(b_number)
         if b_scope is not None:
             found[index] = ("b_number", f"is on {b_scope.phrase()}", screening.refusal)
         else:
@@ -82,3 +81,8 @@ def screen(conn: sa.Connection, client_id: int, new_tasks: Sequence[NewTask],
                             screening.refusal)
     return found
 
+
+
+def _dial(task: NewTask) -> DialNumbers:
+    assert task.dial is not None, "a task's numbers are read before it is checked"
+    return task.dial

@@ -12,14 +12,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from api import enqueue, intake
+from api import adding, enqueue, intake
 from api.exceptions import UnknownScheduler
 from models.rules import timefmt
 from models.rules.calling import admission
 from models.rules.errors import FieldError
 from models.rules.intake import DncPolicy, DuplicatePolicy
 from models.rules.task_state import TaskTrigger
-from models.shapes import validation
+from models.shapes import task_numbers, validation
 from models.shapes.rows import SchedulerRow
 from models.shapes.validation import NewTask
 from models.storage.repository import number_reads, schedulers_repo
@@ -58,12 +58,26 @@ def preview_tasks(engine: sa.Engine, client_id: int, scheduler_id: int, raw_task
         scheduler = schedulers_repo.get_scheduler(conn, client_id, scheduler_id)
         if scheduler is None:
             raise UnknownScheduler(scheduler_id)
+        valid = _read_numbers(scheduler, valid, items)
         items |= _weigh(conn, scheduler, valid, now, dialer, on_dnc, margin)
     verdicts = Counter(item.verdict.value for item in items.values())
     return {"dry_run": True, "tasks": len(items),
             "verdicts": {verdict.value: verdicts.get(verdict.value, 0) for verdict in Verdict},
             "reasons": dict(Counter(item.reason for item in items.values() if item.reason)),
             "items": [items[index].document(index) for index in sorted(items)]}
+
+
+def _read_numbers(scheduler: SchedulerRow, valid: dict[int, NewTask],
+                  items: dict[int, Item]) -> dict[int, NewTask]:
+    """The valid tasks with their numbers read as adding would; those it would refuse go to
+    ``items`` as invalid."""
+    indexes = sorted(valid)
+    read, refused = task_numbers.read_each([valid[index] for index in indexes],
+                                           adding.numbering_of(scheduler),
+                                           lambda position: f"tasks[{indexes[position]}]")
+    for position, errors in refused.items():
+        items[indexes[position]] = Item(Verdict.REFUSE, "invalid", errors=tuple(errors))
+    return {indexes[position]: task for position, task in read.items()}
 
 
 def _weigh(conn: sa.Connection, scheduler: SchedulerRow, valid: dict[int, NewTask],
@@ -102,10 +116,12 @@ def _when(conn: sa.Connection, scheduler: SchedulerRow, task: NewTask, now: date
     due_at = max(task.start_time_utc or now, now)
     rules = admission.CallingRules.of(scheduler.calling_rules, scheduler.number_caps)
     if rules is not None:
-        histories = number_reads.number_histories(conn, scheduler.client_id, [task.b_number])
+        assert task.dial is not None
+        b_number = task.dial.b
+        histories = number_reads.number_histories(conn, scheduler.client_id, [b_number])
         zone = (task.callback_params or {}).get("timezone")
-        verdict = admission.admit(rules, task.b_number, zone if isinstance(zone, str) else None,
-                                  histories[task.b_number], due_at, margin)
+        verdict = admission.admit(rules, b_number, zone if isinstance(zone, str) else None,
+                                  histories[b_number], due_at, margin)
         if verdict.hold is not None:
             return _held_by_rule(verdict)
     if due_at > now:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from models.rules import limits, text
+from models.rules import limits, numbering, text
 from models.rules.calling import caps, retry_rules, spec
 from models.rules.errors import FieldError, InvalidInput
 from models.rules.intake import DuplicatePolicy
+from models.rules.numbering import ANumberType
 
 
 def _whole(low: int, nullable: bool) -> Callable[[object], object]:
@@ -46,6 +47,19 @@ def _duplicate_policy(value: object) -> object:
     return value
 
 
+def _region(value: object) -> object:
+    problem = numbering.region_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _a_number_type(value: object) -> object:
+    if not isinstance(value, str) or value not in {t.value for t in ANumberType}:
+        raise ValueError("must be one of " + ", ".join(t.value for t in ANumberType))
+    return value
+
+
 # API field → (column, check). `interval` and `asr_pause` are seconds.
 FIELDS: dict[str, tuple[str, Callable[[object], object]]] = {
     "name": ("name", _name),
@@ -56,6 +70,8 @@ FIELDS: dict[str, tuple[str, Callable[[object], object]]] = {
     "asr_min_attempts": ("asr_min_attempts", _whole(1, nullable=False)),
     "asr_pause": ("asr_pause_s", _whole(0, nullable=False)),
     "duplicate_b_number": ("duplicate_b_number", _duplicate_policy),
+    "default_region": ("default_region", _region),
+    "a_number_type": ("a_number_type", _a_number_type),
 }
 
 

@@ -101,6 +101,15 @@ class PacingFields(BaseModel):
         "a new task whose B number already has an active task in this scheduler (or an "
         "earlier task of the same request): allow it, refuse it (400 naming "
         "tasks[i].b_number), or merge it (not stored; the answer gives the active task)"))
+    default_region: str | None = Field(None, pattern=r"^[A-Z]{2}$", description=(
+        "ISO 3166-1 alpha-2 region (libphonenumber's): a task's number without + is read as "
+        "a national number of it (its national prefix and its international prefix, such "
+        "as 00 or 011, understood); null: numbers must be international (+ and the country "
+        "code). Numbers are read once, when tasks are added"))
+    a_number_type: Literal["phone", "pbx_extension"] = Field("phone", description=(
+        "phone: A numbers are phone numbers, read like B numbers and under every number "
+        "rule; pbx_extension: A numbers are the client's PBX extensions (an agent's 1001), "
+        "dialled as written, outside the number rules"))
 
 
 class SchedulerIn(PacingFields, schemas_rules.CallingRuleFields):
@@ -127,6 +136,8 @@ class SchedulerOut(BaseModel):
     asr_pause: int
     paused: bool = Field(description="paused scheduler-wide: nothing new is dialled")
     duplicate_b_number: str = Field(description="allow, refuse or merge")
+    default_region: str | None = Field(description="where numbers without + are read")
+    a_number_type: str = Field(description="phone or pbx_extension")
     calling_windows: dict[str, list[list[str]]] | None
     calling_window_preset: str | None
     holidays_country: str | None

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from api import asr
-from models.rules import dnc, timefmt, why
+from models.rules import dnc, numbering, timefmt, why
 from models.rules.calling import admission
 from models.rules.job_state import JobStatus
 from models.rules.task_state import TaskStatus
@@ -45,19 +45,18 @@ def find(engine: sa.Engine, client_id: int | None, task_id: int) -> TaskRow | No
 
 def _task_facts(conn: sa.Connection, task: TaskRow, scheduler: SchedulerRow, now: datetime,
                 margin: timedelta) -> why.TaskFacts:
-    a_numbers = dnc.a_numbers_of(task.a_number, task.callback_params)
-    listed = dnc_repo.listed_numbers(conn, [task.client_id], {
-        dnc.key_of(number) for number in (task.b_number, *a_numbers)}, now)
+    listed = dnc_repo.listed_numbers(
+        conn, [task.client_id], numbering.ruled([task.b_e164, *task.a_dial]), now)
     zone = (task.callback_params or {}).get("timezone")
     return why.TaskFacts(
         status=TaskStatus(task.status), next_attempt_at=task.next_attempt_at,
         attempts_made=task.attempts_made, finish_comment=task.finish_comment,
         job_status=JobStatus(jobs_repo.job_statuses(conn, [task.job_id])[task.job_id]),
-        b_number=task.b_number, task_timezone=zone if isinstance(zone, str) else None,
-        screening=dnc.screen(task.b_number, a_numbers, listed.get(task.client_id, {})),
+        b_number=task.b_e164, task_timezone=zone if isinstance(zone, str) else None,
+        screening=dnc.screen(task.b_e164, task.a_dial, listed.get(task.client_id, {})),
         rules=admission.CallingRules.of(scheduler.calling_rules, scheduler.number_caps),
         history=number_reads.number_histories(conn, task.client_id,
-                                              [task.b_number])[task.b_number],
+                                              [task.b_e164])[task.b_e164],
         margin=margin, running_since=attempts_repo.running_since(conn, task.id))
 
 

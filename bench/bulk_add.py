@@ -36,7 +36,8 @@ from tests import support
 
 TARGET_RATIO = 0.25
 FAR_FUTURE = "2099-01-01 00:00:00"
-COPY_COLUMNS = ("client_id", "scheduler_id", "job_id", "a_number", "b_number", "try_count",
+COPY_COLUMNS = ("client_id", "scheduler_id", "job_id", "a_number", "b_number", "b_e164",
+                "a_dial", "try_count",
                 "try_again_pause", "start_time_utc", "status", "attempts_made",
                 "next_attempt_at", "create_date_utc", "updated_at")
 
@@ -87,8 +88,9 @@ def copy_add(url: str, engine: sa.Engine, scheduler_id: int, n: int) -> tuple[fl
                                       created_by="bench-copy")
     naive_now = now.astimezone(UTC).replace(tzinfo=None)
     start = datetime(2099, 1, 1)
-    row = (harness.CLIENT_ID, scheduler_id, job_id, harness.A_NUMBER, harness.B_NUMBER, 1, 60,
-           start, "scheduled", 0, start, naive_now, naive_now)
+    row = (harness.CLIENT_ID, scheduler_id, job_id, harness.A_NUMBER, harness.B_NUMBER,
+           harness.B_NUMBER, json.dumps([harness.A_NUMBER]), 1, 60, start, "scheduled", 0,
+           start, naive_now, naive_now)
     rows = [row] * n
     plain_url = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain_url) as conn:

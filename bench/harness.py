@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from api import enqueue
 from models import clock
+from models.shapes import task_numbers
 from models.shapes.validation import NewTask
 from models.storage.repository import jobs_repo, tasks_repo
 from models.storage.tables import attempts, events, tasks
@@ -300,8 +301,9 @@ def insert_timed(engine: sa.Engine, scheduler_id: int, starts: Sequence[datetime
     """Tasks due at the given (sub-second) times, stored through the repository as
     api.enqueue stores them. Returns the job id."""
     now = clock.now()
-    new = [NewTask(a_number=A_NUMBER, b_number=b_number_of(i), start_time_utc=s)
-           for i, s in enumerate(starts)]
+    new = task_numbers.read_all(
+        [NewTask(a_number=A_NUMBER, b_number=b_number_of(i), start_time_utc=s)
+         for i, s in enumerate(starts)], task_numbers.Numbering(None), str)
     with engine.begin() as conn:
         job_id = jobs_repo.insert_job(conn, CLIENT_ID, scheduler_id, len(new), now,
                                       created_by="bench")

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models.rules import dnc
+from models.rules import dnc, numbering
 from models.rules.calling import admission
 from models.rules.task_state import TaskTrigger
 from models.shapes.rows import ClaimedTask, DueTask
@@ -62,12 +62,10 @@ def claim_screened(conn: sa.Connection, scheduler_id: int,
 
 def screen(conn: sa.Connection, due: list[DueTask], now: datetime) -> dict[int, dnc.Screening]:
     """What the do-not-call lists say of each due task's numbers: one lookup for the batch."""
-    numbers = {task.id: (task.b_number, dnc.a_numbers_of(task.a_number, task.callback_params))
-               for task in due}
     listed = dnc_repo.listed_numbers(
         conn, {task.client_id for task in due},
-        {dnc.key_of(n) for b, a_numbers in numbers.values() for n in (b, *a_numbers)}, now)
-    return {task.id: dnc.screen(*numbers[task.id], listed.get(task.client_id, {}))
+        numbering.ruled([n for task in due for n in (task.b_e164, *task.a_dial)]), now)
+    return {task.id: dnc.screen(task.b_e164, task.a_dial, listed.get(task.client_id, {}))
             for task in due}
 
 
@@ -82,11 +80,11 @@ def _admit(conn: sa.Connection, rules: admission.CallingRules, due: list[DueTask
     for client_id, tasks in by_client.items():
         histories: dict[str, admission.NumberHistory] = {}
         if rules.number_caps is not None:
-            numbers = [task.b_number for task in tasks]
+            numbers = [task.b_e164 for task in tasks]
             number_reads.lock_numbers(conn, client_id, numbers)
             histories = number_reads.number_histories(conn, client_id, numbers)
         decided |= admission.admit_all(
-            rules, [(t.id, t.b_number, _timezone(t)) for t in tasks], histories, now, margin)
+            rules, [(t.id, t.b_e164, _timezone(t)) for t in tasks], histories, now, margin)
     return decided
 
 

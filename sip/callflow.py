@@ -112,7 +112,27 @@ class CallFlow:
             return [*self._end_all(now), *self._finish_if_over()]
         no_a_left = self.winner is None and all(a.state is S.DONE for a in self.a_legs)
         if leg.side is Leg.A and no_a_left and self.outcome is None:
-            self.outcome = self.a_legs[0].failure()  # the task's own a_number speaks
+            self.outcome = self._no_a_left()
+        return self._finish_if_over()
+
+    def on_listed(self, key: str, list_phrase: str, now: float) -> list[Command]:
+        """A do-not-call list holds the leg's number (``list_phrase`` names it), found right
+        before its INVITE would leave: it is never sent. A listed B ends the try (A, which
+        answered, gets a BYE); a listed A is left out, and when every A number is, the try
+        ends having called nobody. Either way the task ends: no later try may dial it."""
+        leg = self.leg(key)
+        if leg.state is S.DONE:
+            return []
+        leg.listed = True
+        leg.close(now)
+        refusal = f"do-not-call: {leg.side} number {leg.number} is on {list_phrase}"
+        if leg is self.b and self.outcome is None:
+            self.outcome = CallOutcome(True, False, Leg.B, LegResult.FAILED, leg.number,
+                                       reason="not sent: " + refusal, refusal=refusal)
+            return [*self._end_all(now), *self._finish_if_over()]
+        if self.winner is None and all(a.state is S.DONE for a in self.a_legs) and (
+                self.outcome is None):
+            self.outcome = self._no_a_left()
         return self._finish_if_over()
 
     def on_reinvite_answer(self, key: str, answer: bytes, now: float) -> list[Command]:
@@ -216,6 +236,17 @@ class CallFlow:
                                   a_answered=True)
         return leg.failure(LegResult.FAILED, "hung up before the call was connected",
                            a_answered=self.winner is not None)
+
+    def _no_a_left(self) -> CallOutcome:
+        """Every A leg ended unanswered: the first rung speaks (the task's own a_number when
+        it was); when a list held every one, nobody was called and the task ends."""
+        rung = [leg for leg in self.a_legs if not leg.listed]
+        if rung:
+            return rung[0].failure()
+        numbers = ", ".join(leg.number for leg in self.a_legs)
+        refusal = f"do-not-call: every A number is on a do-not-call list ({numbers})"
+        return CallOutcome(False, False, Leg.A, LegResult.FAILED, self.a_legs[0].number,
+                           placed=False, reason="not sent: " + refusal, refusal=refusal)
 
     def _connected(self, now: float) -> CallOutcome:
         assert self.connected_at is not None

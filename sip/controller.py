@@ -116,15 +116,20 @@ class Controller:
                                command: cmd.Invite) -> None:
         text = serialize(leg.invite).decode("utf-8", "replace")
         try:
-            leg.row_id = await self.store.insert_leg(calls_repo.NewLeg(
+            written = await self.store.insert_leg(calls_repo.NewLeg(
                 call.claimed.id, command.leg[0], int(command.leg[1:] or 0), command.number,
-                leg.sip_call_id, text, clock.now()))
+                leg.sip_call_id, text, clock.now(), call.claimed.client_id))
         except Exception:
             log.exception("the INVITE of %s was not written, so it is not sent", leg.sip_call_id)
             if not call.let_go:
                 self._leg_final(call, leg.key, None, "not sent: the database refused its record")
             return
+        leg.row_id = written.row_id
         if call.let_go:  # its lease lapsed while the row was written: its next holder ends it
+            return
+        if written.listed_on is not None:  # listed while the call rang: never INVITEd
+            self.execute(call, call.flow.on_listed(leg.key, written.listed_on.phrase(),
+                                                   self.now))
             return
         if leg.row_id is None:  # written before (this number had its INVITE for this try),
             # or the call was taken over meanwhile

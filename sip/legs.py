@@ -42,6 +42,7 @@ class CallLeg:
     ring_timeout: bool = False  # our CANCEL was the ring timeout (its 487 is no answer)
     authenticated: bool = False  # credentials went with the INVITE that got the final
     hangup_by: str | None = None  # "ringback" or "peer"
+    listed: bool = False  # a do-not-call list held its number: its INVITE was never sent
     offer: bytes | None = None  # the SDP the leg answered with (its offer)
     sent_sdp: bytes | None = None  # the last description we sent it
     sdp_version: int = 0  # that description's version

@@ -17,7 +17,9 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from models.storage.repository import calls_repo
+from models import clock
+from models.rules import dnc, numbering
+from models.storage.repository import calls_repo, dnc_repo
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -28,9 +30,18 @@ BATCH_MAX = 500
 RETRY_S = 1.0
 
 
+@dataclass(frozen=True, slots=True)
+class LegWritten:
+    """What became of an INVITE's row: written (send it), or not (never send it)."""
+
+    row_id: int | None  # None: written before, or its call is no longer held here
+    # A do-not-call list holds its number now (listed while the call rang): no row, no INVITE.
+    listed_on: dnc.ListScope | None = None
+
+
 @dataclass
 class _Batch:
-    legs: list[tuple[calls_repo.NewLeg, asyncio.Future[int | None]]] = field(
+    legs: list[tuple[calls_repo.NewLeg, asyncio.Future[LegWritten]]] = field(
         default_factory=list)
     leg_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
     endings: list[calls_repo.CallEnd] = field(default_factory=list)
@@ -65,10 +76,10 @@ class Store:
         self._pending.works.append((work, None))
         self._wake.set()
 
-    async def insert_leg(self, leg: calls_repo.NewLeg) -> int | None:
-        """The leg's row id once committed; None when it must not be sent (its Call-ID was
-        written before, or its call is no longer held here)."""
-        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+    async def insert_leg(self, leg: calls_repo.NewLeg) -> LegWritten:
+        """The leg's row once committed, checked against the do-not-call lists in the same
+        transaction, right before its INVITE leaves."""
+        future: asyncio.Future[LegWritten] = asyncio.get_running_loop().create_future()
         self._pending.legs.append((leg, future))
         self._wake.set()
         return await future
@@ -103,7 +114,7 @@ class Store:
                     continue
                 # Told only after the commit: an INVITE leaves once its row is in.
                 for leg, future in batch.legs:
-                    _resolve(future, written.get(leg.sip_call_id))
+                    _resolve(future, written[leg.sip_call_id])
                 for (_, work_future), result in zip(batch.works, results, strict=True):
                     if work_future is not None:
                         _resolve(work_future, result)
@@ -126,15 +137,30 @@ class Store:
         pending.works = pending.works[:BATCH_MAX]
         return pending, rest
 
-    def _write(self, batch: _Batch) -> tuple[dict[str, int], list[Any]]:
+    def _write(self, batch: _Batch) -> tuple[dict[str, LegWritten], list[Any]]:
         with self.engine.begin() as conn:
-            written = calls_repo.insert_legs(conn, self.controller,
-                                             [leg for leg, _ in batch.legs])
+            written = self._write_legs(conn, [leg for leg, _ in batch.legs])
             results = [work(conn) for work, _ in batch.works]
             calls_repo.update_legs(conn, self.controller, [
                 {"id": row_id, **fields} for row_id, fields in batch.leg_changes.items()])
             calls_repo.end_calls(conn, self.controller, batch.endings)
         return written, results
+
+    def _write_legs(self, conn: sa.Connection,
+                    legs: list[calls_repo.NewLeg]) -> dict[str, LegWritten]:
+        """By Call-ID: each leg written, or refused because a list holds its number (one
+        lookup for the batch, on the lists' key)."""
+        if not legs:
+            return {}
+        listed = dnc_repo.listed_numbers(conn, {leg.client_id for leg in legs},
+                                         numbering.ruled([leg.number for leg in legs]),
+                                         clock.now())
+        refused = {leg.sip_call_id: scope for leg in legs
+                   if (scope := listed.get(leg.client_id, {}).get(leg.number)) is not None}
+        rows = calls_repo.insert_legs(conn, self.controller,
+                                      [leg for leg in legs if leg.sip_call_id not in refused])
+        return {leg.sip_call_id: LegWritten(rows.get(leg.sip_call_id),
+                                            refused.get(leg.sip_call_id)) for leg in legs}
 
     def _in_transaction(self, work: Callable[[sa.Connection], T]) -> T:
         with self.engine.begin() as conn:

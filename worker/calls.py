@@ -4,18 +4,27 @@ call is placed only from `queued`."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from models import clock, log_context
-from models.rules import dnc
-from models.rules.outcome import WINDOW_CLOSED
+from models.rules import dnc, numbering
+from models.rules.outcome import WINDOW_CLOSED, CallOutcome
 from models.shapes import events, rows
 from models.shapes.events import EventType
 from models.shapes.rows import AttemptRow, Ending, TaskRow
-from models.storage.repository import attempts_repo, calls_repo, events_repo, tasks_repo
+from models.storage.repository import (
+    attempts_repo,
+    calls_repo,
+    dnc_repo,
+    events_repo,
+    tasks_repo,
+)
 from scheduler import completion
 from worker.dialers.base import DialRequest, QueuedCall
 from worker.runtime import Runtime
@@ -36,6 +45,7 @@ def place_calls(runtime: Runtime, attempt_ids: Sequence[int]) -> int:
         missed = attempts_repo.past_dial_by(conn, attempt_ids, now)
         completion.record_endings(conn, [Ending(a, WINDOW_CLOSED) for a in missed], now)
         task_rows = tasks_repo.load_tasks(conn, [a.task_id for a in taken])
+        taken = _screen_again(conn, taken, task_rows, now)
         queued = [_queued_call(a, task_rows[a.task_id]) for a in taken]
         calls_repo.queue_calls(conn, [_new_call(c, task_rows[c.request.task_id], a.dial_by)
                                       for c, a in zip(queued, taken, strict=True)],
@@ -59,6 +69,41 @@ def place_calls(runtime: Runtime, attempt_ids: Sequence[int]) -> int:
     return len(taken)
 
 
+def _screen_again(conn: sa.Connection, taken: list[AttemptRow], task_rows: dict[int, TaskRow],
+                  now: datetime) -> list[AttemptRow]:
+    """The do-not-call lists once more, as the tries leave (a number listed since dispatch
+    let its try go, while the message waited): one lookup for the batch. A try whose B
+    number (or every A number) is listed now ends its task without a call; a listed A
+    number is left out. Returns the tries to place, each with its numbers left out."""
+    listed = dnc_repo.listed_numbers(
+        conn, {task.client_id for task in task_rows.values()},
+        numbering.ruled([n for a in taken for n in _numbers(task_rows[a.task_id])]), now)
+    if not listed:
+        return taken
+    placed, refused, skipped = [], [], {}
+    for attempt in taken:
+        task = task_rows[attempt.task_id]
+        left_out = attempt.skipped_numbers or []
+        screening = dnc.screen(task.b_e164, [n for n in task.a_dial if n not in left_out],
+                               listed.get(task.client_id, {}))
+        if screening.refusal is not None:
+            refused.append(Ending(attempt.id, CallOutcome(
+                False, False, placed=False, refusal=f"{screening.refusal} (found as the "
+                                                    "call was placed)")))
+        elif screening.skipped_a_numbers:
+            skipped[attempt.id] = [*left_out, *screening.skipped_a_numbers]
+            placed.append(dataclasses.replace(attempt, skipped_numbers=skipped[attempt.id]))
+        else:
+            placed.append(attempt)
+    completion.record_endings(conn, refused, now)
+    attempts_repo.set_skipped_numbers(conn, skipped)
+    return placed
+
+
+def _numbers(task: TaskRow) -> list[str]:
+    return [task.b_e164, *task.a_dial]
+
+
 def _queued_call(attempt: AttemptRow, task: TaskRow) -> QueuedCall:
     params = task.callback_params or {}
     return QueuedCall(calls_repo.CallUuid(str(uuid.uuid4())), DialRequest(
@@ -66,9 +111,9 @@ def _queued_call(attempt: AttemptRow, task: TaskRow) -> QueuedCall:
         task_id=task.id,
         attempt_no=attempt.attempt_no,
         # Those a do-not-call list holds were left out by dispatch.
-        a_numbers=tuple(number for number in dnc.a_numbers_of(task.a_number, params)
+        a_numbers=tuple(number for number in task.a_dial
                         if number not in (attempt.skipped_numbers or ())),
-        b_number=task.b_number,
+        b_number=task.b_e164,
         caller_id_number=params.get("caller_id_number"),
         caller_id_name=params.get("caller_id_name"),
         extension_id=task.extension_id,

@@ -39,12 +39,17 @@ class CallOutcome:
     # reason (no response at all, a failed re-INVITE ...).
     code: int | None = None
     reason: str | None = None
+    # A rule forbade a number of this try as it was about to be dialled (a do-not-call list
+    # that holds it now): the task ends with this comment, however many tries are left.
+    refusal: str | None = None
 
     @property
     def connected(self) -> bool:
         return self.a_answered and self.b_answered
 
     def describe(self) -> str:
+        if self.refusal is not None:
+            return self.refusal
         if not self.placed:
             return f"not placed: {self.reason}" if self.reason else NOT_PLACED_DESCRIPTION
         if self.connected:
@@ -67,7 +72,7 @@ class CallOutcome:
             failed_number=raw.get("failed_number"), cdr=raw.get("cdr"),
             talk_seconds=float(raw.get("talk_seconds") or 0.0),
             placed=bool(raw.get("placed", True)),
-            code=raw.get("code"), reason=raw.get("reason"),
+            code=raw.get("code"), reason=raw.get("reason"), refusal=raw.get("refusal"),
         )
 
 

@@ -108,6 +108,10 @@ def decide_by_rules(
     per execution, counted or not, so uncounted tries cannot go on for ever."""
     description = outcome.describe() if outcome else LOST_DESCRIPTION
     where = f"on try {facts.try_in_execution} of {facts.try_count}"
+    if outcome is not None and outcome.refusal is not None:
+        # A number a rule forbids now is forbidden on every later try too: no retry rule
+        # may dial it again.
+        return Decision(Verdict.FAIL, f"{description} {where}")
     matched = None if outcome is None else retry_rules.of_call_outcome(outcome)
     rule = None if rules is None or matched is None else rules.rule_for(*matched)
     if rules is None or matched is None or rule is None:

@@ -46,6 +46,8 @@ class SchedulerRow:
     retry_rules: dict[str, Any] | None
     number_caps: dict[str, Any] | None
     duplicate_b_number: str
+    default_region: str | None
+    a_number_type: str
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -106,6 +108,8 @@ class TaskRow:
     name: str | None
     a_number: str
     b_number: str
+    b_e164: str
+    a_dial: list[str]
     extension_id: int | None
     try_count: int
     try_again_pause: int
@@ -132,8 +136,8 @@ class DueTask:
 
     id: int
     client_id: int
-    a_number: str
-    b_number: str
+    b_e164: str  # the numbers as read at intake (TaskRow)
+    a_dial: list[str]
     callback_params: dict[str, Any] | None
 
 

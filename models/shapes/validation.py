@@ -28,6 +28,15 @@ CALLBACK_PARAM_FIELDS = frozenset({"caller_id_name", "caller_id_number", "extend
                                    "timezone"})
 
 
+@dataclass(frozen=True, slots=True)
+class DialNumbers:
+    """A task's numbers as every rule reads them and the trunk dials them (read once, at
+    intake: models.shapes.task_numbers)."""
+
+    b: str  # E.164
+    a: tuple[str, ...]  # a_number, then extended_a_numbers: E.164, or PBX extensions
+
+
 @dataclass(frozen=True)
 class NewTask:
     a_number: str
@@ -42,6 +51,7 @@ class NewTask:
     url_success: str | None = None
     url_after: str | None = None
     callback_params: dict[str, Any] | None = None
+    dial: DialNumbers | None = None  # set by task_numbers once the scheduler is known
 
 
 def validate_tasks(raw_tasks: object, max_tasks: int, prefix: str = "tasks") -> list[NewTask]:

@@ -62,6 +62,7 @@ def scheduler_object(row: SchedulerRow) -> dict[str, Any]:
         "asr_min_attempts": row.asr_min_attempts, "asr_pause": row.asr_pause_s,
         "paused": row.paused_at is not None,
         "duplicate_b_number": row.duplicate_b_number,
+        "default_region": row.default_region, "a_number_type": row.a_number_type,
         **calling_rules_object(row),
     }
 

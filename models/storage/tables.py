@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models.rules import attempt_state, limits, task_state
+from models.rules import attempt_state, limits, numbering, task_state
 from models.rules.action_state import ActionStatus
 from models.rules.attempt_state import AttemptStatus
 from models.rules.job_state import JobStatus
+from models.rules.numbering import ANumberType
 from models.rules.webhooks import DeliveryStatus
 from models.storage import columns
 from models.storage.columns import where_in, where_is
@@ -53,6 +54,11 @@ schedulers = sa.Table(
     sa.Column("number_caps", sa.JSON, nullable=True),
     # What adding a task whose B number has an active task here does (DuplicatePolicy).
     sa.Column("duplicate_b_number", sa.String(8), nullable=False, server_default="allow"),
+    # How its tasks' numbers are read at intake (models/rules/numbering.py): national numbers
+    # in this region (null: only international ones), and whether A numbers are extensions.
+    sa.Column("default_region", sa.String(3), nullable=True),
+    sa.Column("a_number_type", sa.String(16), nullable=False,
+              server_default=ANumberType.PHONE.value),
     sa.UniqueConstraint("client_id", "name"),
 )
 
@@ -111,6 +117,11 @@ tasks = sa.Table(
     sa.Column("name", sa.String(limits.NAME_CHARS_MAX), nullable=True),
     sa.Column("a_number", sa.String(32), nullable=False),
     sa.Column("b_number", sa.String(32), nullable=False),
+    # The numbers as read at intake: what every rule uses and the trunk dials (the seed's
+    # object shows them as written). B in E.164; the A numbers (a_number, then the extended
+    # ones) in E.164, or as written when the scheduler's A numbers are PBX extensions.
+    sa.Column("b_e164", sa.String(numbering.E164_CHARS_MAX), nullable=False),
+    sa.Column("a_dial", sa.JSON, nullable=False),
     sa.Column("extension_id", sa.Integer, nullable=True),
     sa.Column("try_count", sa.Integer, nullable=False),
     sa.Column("try_again_pause", sa.Integer, nullable=False),
@@ -142,8 +153,8 @@ tasks = sa.Table(
         **where_in("status", task_state.WAITING),
     ),
     sa.Index("ix_tasks_due_any", "next_attempt_at", **where_in("status", task_state.WAITING)),
-    # Caps count a client's dials of one number.
-    sa.Index("ix_tasks_client_b_number", "client_id", "b_number"),
+    # Caps and the duplicate rule read a client's tasks of one number.
+    sa.Index("ix_tasks_client_b_e164", "client_id", "b_e164"),
 )
 
 attempts = sa.Table(

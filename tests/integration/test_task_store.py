@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from api import enqueue
 from models import clock
-from models.shapes import views
+from models.shapes import task_numbers, views
 from models.shapes.validation import NewTask, validate_tasks
 from models.storage import migrate
 from models.storage.repository import jobs_repo, tasks_repo
@@ -41,7 +41,7 @@ def as_new_tasks(raw: list[dict[str, Any]]) -> list[NewTask]:
     refuses control characters in names: COPY must still store any text exactly."""
     plain = [{k: v.replace(AWKWARD_TEXT, "awkward") if isinstance(v, str) else v
               for k, v in task.items() if k != "callback_params"} for task in raw]
-    valid = validate_tasks(plain, 100)
+    valid = task_numbers.read_all(validate_tasks(plain, 100), task_numbers.Numbering("US"), str)
     return [dataclasses.replace(new, name=task.get("name"),
                                 callback_params=task.get("callback_params"))
             for new, task in zip(valid, raw, strict=True)]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.rules import dnc, intake
+from models.rules import dnc, intake, numbering
 from models.rules.dnc import ListScope
 
 CLIENT, INSTALLATION = ListScope.CLIENT, ListScope.INSTALLATION
@@ -35,17 +35,28 @@ def test_what_is_no_number_is_refused_with_its_rule(raw: object) -> None:
     assert "must" in refused.value.rule
 
 
-def test_a_task_number_is_keyed_as_its_list_entry_would_be() -> None:
-    assert dnc.key_of("+15550100001") == "+15550100001"
-    assert dnc.key_of("15550100001") == "+15550100001"  # digits without "+": international
-    assert dnc.key_of("+4402071234567") == dnc.normalise("+44 20 7123 4567")
-    assert dnc.key_of("+999") == "+999"  # unreadable: kept as written
+@pytest.mark.parametrize(("raw", "region"), [
+    ("+1 (555)", None),  # too short for its country: no number at all
+    ("+0015550100001", None),  # no country code starts with 0
+    ("+999", None),
+    ("0015550100001", "US"),  # 00 is no international prefix in the US (011 is)
+    ("555 0100", "US"),  # a local number without its area code
+])
+def test_an_impossible_number_is_never_a_list_entry(raw: str, region: str | None) -> None:
+    with pytest.raises(dnc.NotANumber) as refused:
+        dnc.normalise(raw, region)
+    assert refused.value.rule == numbering.IMPOSSIBLE_RULE
+
+
+def test_a_list_entry_is_the_number_a_task_of_any_spelling_dials() -> None:
+    assert dnc.normalise("0015550100001", "FR") == numbering.canonical("5550100001", "US")
+    assert dnc.normalise("+44 20 7123 4567") == numbering.canonical("02071234567", "GB")
 
 
 def test_a_listed_b_number_ends_the_task_naming_the_list() -> None:
     listed = {"+15550100002": INSTALLATION}
-    screening = dnc.screen("15550100002", ["+15550100001"], listed)
-    assert screening.refusal == ("do-not-call: B number 15550100002 is on the "
+    screening = dnc.screen("+15550100002", ["+15550100001"], listed)
+    assert screening.refusal == ("do-not-call: B number +15550100002 is on the "
                                  "installation-wide do-not-call list")
 
 
@@ -60,12 +71,6 @@ def test_a_listed_a_number_is_left_out_while_the_others_ring() -> None:
 
 def test_nothing_listed_lets_every_number_through() -> None:
     assert dnc.screen("+15550100009", ["+15550100001"], {}) == dnc.Screening(None, ())
-
-
-def test_the_a_numbers_of_a_task() -> None:
-    assert dnc.a_numbers_of("+1", {"extended_a_numbers": ["+2", "+3"]}) == ["+1", "+2", "+3"]
-    assert dnc.a_numbers_of("+1", None) == ["+1"]
-    assert dnc.a_numbers_of("+1", {"extended_a_numbers": "junk"}) == ["+1"]
 
 
 def test_duplicates_of_active_tasks_and_of_earlier_tasks_of_the_request() -> None:

@@ -1,5 +1,6 @@
 """The code's shape, checked: which package may import which (pure modules no I/O, `api`
-never `worker`, nothing upward), and no product module over 300 lines or function over 40.
+never `worker`, nothing upward), and no product module over 600 lines or function over 50
+(the style guide's hints; one concept per file is what matters).
 Each rule is also run on a small tree that breaks it, so a checker that finds nothing fails."""
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ IO_MODULES = frozenset({"asyncio", "io", "logging", "os", "pathlib", "select", "
 # Third-party packages that are data and pure functions.
 PURE_THIRD_PARTY = frozenset({"holidays", "phonenumbers"})
 CLOCK_CALLS = frozenset({"now", "utcnow", "today", "time", "monotonic"})
-MODULE_MAX_LINES = 300
-FUNCTION_MAX_LINES = 40
+MODULE_MAX_LINES = 600
+FUNCTION_MAX_LINES = 50
 
 
 @dataclass(frozen=True)
@@ -193,5 +194,5 @@ def test_a_long_module_and_a_long_function_are_found(tmp_path: Path) -> None:
     })
     found = size_violations(root)
     assert len(found) == 2, found
-    assert any("long_function.py:1 f: 41 lines" in f for f in found)
-    assert any("long_module.py: 301 lines" in f for f in found)
+    assert any(f"long_function.py:1 f: {FUNCTION_MAX_LINES + 1} lines" in f for f in found)
+    assert any(f"long_module.py: {MODULE_MAX_LINES + 1} lines" in f for f in found)

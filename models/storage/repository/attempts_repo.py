@@ -71,6 +71,14 @@ def begin_dialing(
     return common.from_rows(AttemptRow, conn.execute(stmt))
 
 
+def set_skipped_numbers(conn: sa.Connection, skipped: Mapping[int, list[str]]) -> None:
+    """The A numbers each attempt leaves out (a list holds them), as its evidence."""
+    if skipped:
+        conn.execute(attempts.update().where(attempts.c.id == sa.bindparam("attempt_id"))
+                     .values(skipped_numbers=sa.bindparam("numbers")),
+                     [{"attempt_id": a, "numbers": n} for a, n in skipped.items()])
+
+
 def past_dial_by(conn: sa.Connection, attempt_ids: Sequence[int], now: datetime) -> list[int]:
     """Of ``attempt_ids``, those still claimed whose window closed by ``now``: never to be
     placed. Locked (SKIP LOCKED), so two deliveries do not both end one."""

@@ -193,6 +193,7 @@ class NewLeg:
     sip_call_id: str
     invite: str
     invite_at: datetime
+    client_id: int  # whose do-not-call list the number is checked against
 
 
 def held(conn: sa.Connection, controller: str, call_ids: Sequence[int]) -> set[int]:

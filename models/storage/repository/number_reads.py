@@ -33,10 +33,10 @@ def number_histories(
     if not wanted:
         return histories
     stmt = (
-        sa.select(tasks.c.b_number, attempts.c.claimed_at, attempts.c.cause,
+        sa.select(tasks.c.b_e164, attempts.c.claimed_at, attempts.c.cause,
                   attempts.c.a_answered, attempts.c.ended_at)
         .join(tasks, tasks.c.id == attempts.c.task_id)
-        .where(tasks.c.client_id == client_id, tasks.c.b_number.in_(wanted),
+        .where(tasks.c.client_id == client_id, tasks.c.b_e164.in_(wanted),
                attempts.c.cause.is_distinct_from(NOT_PLACED_CAUSE))
     )
     for number, claimed_at, cause, a_answered, ended_at in conn.execute(stmt):

@@ -64,17 +64,17 @@ def finish_outcomes(conn: sa.Connection, scheduler_id: int) -> dict[str, int]:
 
 def active_by_b_number(conn: sa.Connection, client_id: int, scheduler_id: int,
                        numbers: Iterable[str]) -> dict[str, TaskRow]:
-    """Of ``numbers``, those with a task in the scheduler that is not final: the oldest
-    such task of each (on the client's B-number index)."""
+    """Of ``numbers`` (E.164), those with a task in the scheduler that is not final: the
+    oldest such task of each (on the client's B-number index)."""
     wanted = sorted(set(numbers))
     if not wanted:
         return {}
     stmt = (sa.select(tasks)
-            .where(tasks.c.client_id == client_id, tasks.c.b_number.in_(wanted),
+            .where(tasks.c.client_id == client_id, tasks.c.b_e164.in_(wanted),
                    tasks.c.scheduler_id == scheduler_id,
                    tasks.c.status.not_in([status.value for status in task_state.FINAL]))
             .order_by(tasks.c.id))
     found: dict[str, TaskRow] = {}
     for task in common.from_rows(TaskRow, conn.execute(stmt)):
-        found.setdefault(task.b_number, task)
+        found.setdefault(task.b_e164, task)
     return found

@@ -43,8 +43,9 @@ def load_tasks(conn: sa.Connection, task_ids: Iterable[int]) -> dict[int, TaskRo
 
 # Written for every task; the other columns take their defaults (NULL, or 0 for counters).
 WRITTEN = ("id", "client_id", "scheduler_id", "job_id", "name", "a_number", "b_number",
-           "extension_id", "try_count", "try_again_pause", "start_time_utc", "url_before",
-           "url_before_again", "url_success", "url_after", "callback_params", "status",
+           "b_e164", "a_dial", "extension_id", "try_count", "try_again_pause",
+           "start_time_utc", "url_before", "url_before_again", "url_success", "url_after",
+           "callback_params", "status",
            "attempts_made", "tries_before_execution", "next_attempt_at", "create_date_utc",
            "updated_at")
 UNWRITTEN = {"finish_result": None, "finish_comment": None, "cdr": None}
@@ -72,9 +73,13 @@ def store_tasks(
 
 def _row(task: NewTask, client_id: int, scheduler_id: int, job_id: int,
          now: datetime) -> dict[str, Any]:
+    # Numbers are read (task_numbers) before anything is stored: no rule may see a number
+    # in two spellings.
+    assert task.dial is not None, "a task's numbers are read before it is stored"
     return {
         "id": None, "client_id": client_id, "scheduler_id": scheduler_id, "job_id": job_id,
         "name": task.name, "a_number": task.a_number, "b_number": task.b_number,
+        "b_e164": task.dial.b, "a_dial": list(task.dial.a),
         "extension_id": task.extension_id, "try_count": task.try_count,
         "try_again_pause": task.try_again_pause, "start_time_utc": task.start_time_utc,
         "url_before": task.url_before, "url_before_again": task.url_before_again,
@@ -115,7 +120,8 @@ def _copy(conn: sa.Connection, new_rows: Sequence[dict[str, Any]]) -> None:
             params = row["callback_params"]
             copy.write_row((
                 row["id"], row["client_id"], row["scheduler_id"], row["job_id"], row["name"],
-                row["a_number"], row["b_number"], row["extension_id"], row["try_count"],
+                row["a_number"], row["b_number"], row["b_e164"], json.dumps(row["a_dial"]),
+                row["extension_id"], row["try_count"],
                 row["try_again_pause"], stored_time(row["start_time_utc"]), row["url_before"],
                 row["url_before_again"], row["url_success"], row["url_after"],
                 None if params is None else json.dumps(params), row["status"],
@@ -145,7 +151,7 @@ def due_tasks(conn: sa.Connection, scheduler_id: int, now: datetime, limit: int)
     """Up to ``limit`` due tasks, in the order claims take them, locked for this round, with
     what the calling rules and do-not-call lists weigh."""
     stmt = (
-        sa.select(tasks.c.id, tasks.c.client_id, tasks.c.a_number, tasks.c.b_number,
+        sa.select(tasks.c.id, tasks.c.client_id, tasks.c.b_e164, tasks.c.a_dial,
                   tasks.c.callback_params)
         .where(*_claimable(scheduler_id, now))
         .order_by(tasks.c.next_attempt_at, tasks.c.id)
@@ -277,8 +283,6 @@ def resume_scheduler_tasks(conn: sa.Connection, scheduler_id: int, now: datetime
         _job_diallable(),
     ).values(status=task_state.target(TaskTrigger.RESUME).value, updated_at=now)
     return int(conn.execute(stmt).rowcount)
-
-
 
 
 # Holds that the scheduler's calling rules decided, and that a change of them may lift.

@@ -11,13 +11,17 @@ import sys
 from datetime import timedelta
 
 import httpx
+import sqlalchemy as sa
 
 from api import tokens
 from api.access import Scope
 from models import clock
 from models.rules import timefmt
+from models.storage.repository import dnc_repo
+from tests import support
+from tests.conftest import StackFactory
 from tests.integration.job_fixtures import CLIENT_ID, Ops, OpsFactory, ops_factory
-from tests.integration.test_core_flow import attempts_of, task_row
+from tests.integration.test_core_flow import add, attempts_of, new_scheduler, task_row
 
 __all__ = ["ops_factory"]
 
@@ -172,3 +176,37 @@ def test_adding_a_listed_number_is_refused_or_ended_at_once(ops_factory: OpsFact
     assert free["status"] == "scheduled"
     ops.stack.wait_for(lambda: finished(ops, free["id"]), 20, "the free task to be dialled")
     assert dialled_tasks(ops) == {free["id"]}
+
+
+def test_a_number_listed_once_its_try_was_claimed_is_never_dialled(
+    engine: sa.Engine, stack_factory: StackFactory
+) -> None:
+    """Dispatch lets the tries go while no worker runs; their numbers are listed before a
+    worker takes the messages: the worker's own look at the lists, as the calls leave,
+    keeps B from being rung (the task ends naming the list) and leaves a listed A out."""
+    stack = stack_factory({"default": "answer"})
+    stack.start_beat()
+    scheduler_id = new_scheduler(engine)
+    b_task, a_task = add(engine, scheduler_id, [
+        {"a_number": A_NUMBER, "b_number": B_LATER},
+        {"a_number": A_NUMBER, "b_number": B_BUSY,
+         "callback_params": {"extended_a_numbers": [A_FREE]}}]).tasks
+    stack.wait_for(lambda: all(len(attempts_of(engine, t["id"])) == 1
+                               for t in (b_task, a_task)), 20, "dispatch to claim both tries")
+    with engine.begin() as conn:
+        dnc_repo.add_entries(conn, CLIENT_ID, [B_LATER, A_NUMBER], None, clock.now())
+    stack.start_worker()
+    stack.wait_for(lambda: all(task_row(engine, t["id"]).status == "finished"
+                               for t in (b_task, a_task)), 30, "both tries to end")
+
+    ended = task_row(engine, b_task["id"])
+    assert (ended.finish_result, ended.finish_comment) == ("failed", (
+        f"do-not-call: B number {B_LATER} is on the client's do-not-call list (found as the "
+        "call was placed) on try 1 of 1"))
+    (attempt,) = attempts_of(engine, b_task["id"])
+    assert (attempt.status, attempt.cause) == ("lost", "not_placed")  # nobody was rung
+    dials = support.read_dial_log(stack.workdir / "dial.log")
+    assert {(d["task_id"], d["leg"], d["number"]) for d in dials} == {
+        (a_task["id"], "A", A_FREE), (a_task["id"], "B", B_BUSY)}
+    assert task_row(engine, a_task["id"]).finish_result == "success"
+    assert attempts_of(engine, a_task["id"])[0].skipped_numbers == [A_NUMBER]

@@ -181,3 +181,15 @@ def test_every_task_ends_within_the_cap_and_its_counted_tries(
         tries_before += 0 if decision.spends_try else 1
         history.append(PastTry(attempt_no, outcome))
     assert attempt_no <= limits.TRY_COUNT_MAX
+
+
+def test_a_refused_number_ends_the_task_whatever_tries_and_rules_are_left() -> None:
+    refusal = "do-not-call: B number +15550100001 is on the client's do-not-call list"
+    outcome = CallOutcome(True, False, Leg.B, LegResult.FAILED, "+15550100001",
+                          refusal=refusal)
+    rules = parse_retry_rules({"b_failed": {"pause_s": 5, "spend_try": False}})
+    facts = retry.TryFacts(attempt_no=1, try_in_execution=1, try_count=5, try_again_pause_s=60)
+    for scheduler_rules in (None, rules):
+        decision = retry.decide_by_rules(scheduler_rules, outcome, facts, NOW)
+        assert decision.verdict is retry.Verdict.FAIL
+        assert decision.comment == f"{refusal} on try 1 of 5"

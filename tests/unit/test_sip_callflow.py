@@ -242,3 +242,47 @@ def test_an_answer_without_a_description_is_ended() -> None:
     assert commands[0] == Ack("A0", None) and Bye("A0") in commands
     outcome = finish(call.on_bye_done("A0", 1.1))
     assert outcome.cause is LegResult.FAILED
+
+
+LIST = "the client's do-not-call list"
+
+
+def test_b_listed_while_a_rang_is_never_invited_and_a_gets_a_bye() -> None:
+    call = flow()
+    call.start(0.0)
+    assert call.on_answer("A0", A_OFFER, 8.0)[-1] == Invite("B", B)
+    # The controller found B listed as the INVITE was about to leave: it never left.
+    commands = call.on_listed("B", LIST, 8.01)
+    assert commands == [Bye("A0")]
+    outcome = finish(call.on_bye_done("A0", 8.2))
+    refusal = f"do-not-call: B number {B} is on {LIST}"
+    assert outcome == CallOutcome(True, False, Leg.B, LegResult.FAILED, B,
+                                  reason=f"not sent: {refusal}", refusal=refusal)
+    assert outcome.describe() == refusal
+
+
+def test_a_listed_a_number_is_left_out_while_the_others_ring() -> None:
+    call = flow(A1, A2)
+    call.start(0.0)
+    assert call.on_listed("A0", LIST, 0.01) == []
+    call.on_provisional("A1", 0.5)
+    assert call.on_answer("A1", A_OFFER, 2.0)[-1] == Invite("B", B)
+    assert call.leg("A0").listed and not call.leg("A1").listed
+
+
+def test_every_a_number_listed_calls_nobody_and_ends_the_task() -> None:
+    call = flow(A1, A2)
+    call.start(0.0)
+    call.on_listed("A0", LIST, 0.01)
+    outcome = finish(call.on_listed("A1", LIST, 0.01))
+    assert not outcome.placed and outcome.refusal == (
+        f"do-not-call: every A number is on a do-not-call list ({A1}, {A2})")
+
+
+def test_a_listed_first_a_number_lets_the_one_rung_speak_for_the_try() -> None:
+    call = flow(A1, A2)
+    call.start(0.0)
+    call.on_listed("A0", LIST, 0.01)
+    outcome = finish(call.on_final("A1", 486, "Busy Here", 3.0))
+    assert outcome.failed_number == A2 and outcome.cause is LegResult.BUSY
+    assert outcome.refusal is None

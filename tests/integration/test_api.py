@@ -43,8 +43,9 @@ def test_scheduler_create_get_patch_and_duplicate_name(served_api: Api) -> None:
                               "asr_window", "asr_min_attempts", "asr_pause", "paused",
                               "calling_windows", "calling_window_preset", "holidays_country",
                               "skip_dates", "default_timezone", "retry_rules", "number_caps",
-                              "duplicate_b_number"}
+                              "duplicate_b_number", "default_region", "a_number_type"}
     assert scheduler["duplicate_b_number"] == "allow"
+    assert (scheduler["default_region"], scheduler["a_number_type"]) == (None, "phone")
     assert (scheduler["concurrent_task_limit"], scheduler["asr_threshold"]) == (None, None)
     # No calling rules given: always open, every retry after try_again_pause, no caps.
     assert (scheduler["calling_windows"], scheduler["calling_window_preset"],

@@ -150,3 +150,13 @@ def test_pbx_extensions_ring_as_written_and_b_in_e164(ops_factory: OpsFactory) -
         refused = ops.http.patch(f"{BASE}/{pbx}", json=body)
         assert refused.status_code == 400
         assert [f["field"] for f in refused.json()["error"]["fields"]] == [field]
+
+
+def test_the_dry_run_reads_numbers_as_adding_would(ops_factory: OpsFactory) -> None:
+    ops = ops_factory({"default": "answer"})
+    plain, us = scheduler(ops, "plain"), scheduler(ops, "us", default_region="US")
+    tasks = [{"a_number": A_NUMBER, "b_number": "5550100041"}]
+    refused = add(ops, plain, *tasks, dry_run="true").json()["items"][0]
+    assert (refused["verdict"], refused["reason"], refused["errors"]) == (
+        "refuse", "invalid", [{"field": "tasks[0].b_number", "rule": numbering.NO_REGION_RULE}])
+    assert add(ops, us, *tasks, dry_run="true").json()["items"][0]["verdict"] == "dial_now"

@@ -141,15 +141,17 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
                     json={"tasks": [{"a_number": A, "b_number": B,
                                      "start_time_utc": "2035-01-01 00:00:00"}]})
     config = tmp_path / "schemathesis.toml"
-    # Requests carry the test client's token and, by the hooks, its id. Bodies whose rules
+    # Requests carry the test client's token and, by the hooks, its id. Data whose rules
     # JSON Schema cannot say (a window ending before it starts, a date like 2026-02-30, a
-    # host name that is not one) may get a 400 even when they fit the schema: those
-    # operations name 400 among the answers valid data may get.
+    # host name that is not one, a number of a length impossible in its country) may get a
+    # 400 even when it fits the schema: those operations name 400 among the answers valid
+    # data may get.
     config.write_text(
         f'headers = {{ Authorization = "Bearer {token}" }}\n'
         '[[operations]]\n'
         'include-operation-id = ["create_scheduler", "update_scheduler", "add_tasks", '
-        '"add_numbers", "create_sip_account", "reschedule_record"]\n'
+        '"add_numbers", "list_numbers", "remove_number", "create_sip_account", '
+        '"reschedule_record"]\n'
         'checks.positive_data_acceptance.expected-statuses = '
         '["2XX", "3XX", 400, 401, 403, 404, 409, 429]\n')
     env = support.with_this_checkout({**os.environ, hooks.CLIENT_ID_ENV: str(client_id),

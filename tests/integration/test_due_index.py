@@ -16,9 +16,10 @@ def test_due_task_queries_use_the_partial_indexes(engine: sa.Engine) -> None:
     job = add(engine, scheduler_id, [{"a_number": "+15550000001", "b_number": B_NUMBER}])
     with engine.begin() as conn:
         conn.execute(sa.text(
-            "INSERT INTO tasks (client_id, scheduler_id, job_id, a_number, b_number, try_count,"
-            " try_again_pause, status, attempts_made, next_attempt_at, create_date_utc,"
-            " updated_at) SELECT 7, :sid, :jid, '+15550000001', '+15550000002', 1, 60,"
+            "INSERT INTO tasks (client_id, scheduler_id, job_id, a_number, b_number, b_e164,"
+            " a_dial, try_count, try_again_pause, status, attempts_made, next_attempt_at,"
+            " create_date_utc, updated_at) SELECT 7, :sid, :jid, '+15550000001',"
+            " '+15550000002', '+15550000002', '[\"+15550000001\"]', 1, 60,"
             " 'scheduled', 0, now() + (g || ' seconds')::interval + interval '1 hour', now(),"
             " now() FROM generate_series(1, :n) AS g"),
             {"sid": scheduler_id, "jid": job.job_id, "n": FUTURE_TASKS})

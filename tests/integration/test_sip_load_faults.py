@@ -33,18 +33,18 @@ KILL_EVERY_S = 3.0
 
 def phones(peers: SipPeers, outcomes: tuple[str, ...] = OUTCOMES,
            pause_ms: int | None = None) -> tuple[dict[str, Sipp], Any]:
-    """An A phone per outcome (A numbers +1555000<k>...) and a B phone that talks."""
+    """An A phone per outcome (A numbers +1555<k>...) and a B phone that talks."""
     started = {scenario: peers.uas(scenario, name=scenario[:-4], pause_ms=pause_ms)
                for scenario in outcomes}
     started["b"] = peers.uas("b_answer.xml", name="b")
-    routes = {f"+1555000{k + 1}": started[s].address for k, s in enumerate(outcomes)}
+    routes = {f"+1555{k + 1}": started[s].address for k, s in enumerate(outcomes)}
     trunk = peers.kamailio({**routes, "+1555999": started["b"].address})
     return started, trunk
 
 
 def task_list(n: int, first: int = 0) -> list[dict[str, Any]]:
     """Two tries each, so busy, unanswered and declined calls are dialled again."""
-    return [{"a_number": f"+1555000{i % 4 + 1}{i:05d}", "b_number": B_TALKS, "try_count": 2,
+    return [{"a_number": f"+1555{i % 4 + 1}{i:06d}", "b_number": B_TALKS, "try_count": 2,
              "try_again_pause": 1} for i in range(first, first + n)]
 
 

@@ -65,7 +65,7 @@ def _commands(settings: Settings, options: RunOptions, workdir: Path
     if settings.dialer == "sip":
         commands["sip"] = [python, "-m", "api.cli", "sip"]
     if options.flower_auth:
-        # The credentials go by Flower's environment: see _environments.
+        # The credentials go by Flower's environment: see _environment.
         commands["flower"] = [python, "-m", "celery", "-A", "worker", "flower",
                               f"--address={options.host}", f"--port={options.flower_port}"]
     return commands

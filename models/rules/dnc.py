@@ -26,7 +26,9 @@ _KEYS_KEPT = 65_536
 # among them (+1 (555) 010-0001); the CLI also reads national numbers in a region.
 NUMBER_PATTERN = r"^\+(?:[ ().-]*[0-9]){3,20}[ ().-]*$"
 _INTERNATIONAL = re.compile(NUMBER_PATTERN)
-_NATIONAL = re.compile(r"^\+?(?:[ ().-]*[0-9]){3,20}[ ().-]*$")
+# With a region (ISO 3166, e.g. "US"): the "+" may be left out.
+NATIONAL_PATTERN = r"^\+?(?:[ ().-]*[0-9]){3,20}[ ().-]*$"
+_NATIONAL = re.compile(NATIONAL_PATTERN)
 _NOT_DIGITS = re.compile(r"[^0-9]")
 NUMBER_RULE = ("must be a phone number in international format: + and the country code, 3 to "
                "20 digits in all; spaces, dots, dashes and brackets may stand among them")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.rules import text
 from sip import digest
 from sip.address import escape_user, parse_uri
 from sip.builders import MAX_FORWARDS
@@ -114,6 +115,8 @@ def _hostport(host: str, port: int) -> str:
 
 
 def _name_addr(display_name: str | None, uri: str) -> str:
+    # A name stored before format characters were refused shows without them.
+    display_name = display_name and text.without_format_characters(display_name)
     if not display_name:
         return f"<{uri}>"
     quoted = display_name.replace("\\", "\\\\").replace('"', '\\"')

@@ -104,6 +104,18 @@ def test_a_username_goes_into_the_from_uri_escaped() -> None:
     assert request.uri == "sip:+15550001001@127.0.0.1:5080"  # numbers need no escaping
 
 
+def test_a_display_name_shows_without_format_characters() -> None:
+    """A caller_id_name stored before they were refused cannot reverse what the phone
+    shows (U+202E), nor hide text; quotes and backslashes are escaped."""
+    request = build_invite(number="+15550001001", account=ACCOUNT,
+                           identity=Identity(None, 'Bank\u202eknaB \\"\u2066x\u2069'),
+                           call_id="rb1-A0@ringback", from_tag="f1", branch="z9hG4bKb1",
+                           via_host="127.0.0.1", via_port=5060)
+    assert request.headers.get("From") == '"BankknaB \\\\\\"x" <sip:ringback@example.org>;tag=f1'
+    again = parse(serialize(request))
+    assert isinstance(again, Request) and again.from_.display_name == 'BankknaB \\"x'
+
+
 def test_a_challenge_is_answered_with_the_next_cseq_and_a_new_branch() -> None:
     first = invite()
     challenge = parse(reply(first, 407, "Proxy Authentication Required",

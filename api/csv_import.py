@@ -1,20 +1,18 @@
 """`ringback import FILE.csv`: tasks from CSV, with line numbers for bad rows. A file with a
 bad row stores nothing unless --skip-bad; the good rows go in as one job, one transaction.
-A file that is not UTF-8 or not valid CSV (an unterminated quote) stores nothing at all:
-what follows the damage cannot be trusted to be the rows its author meant."""
+A file that is not UTF-8 or not valid CSV (an unterminated quote) stores nothing at all
+(api/csv_file.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 import sqlalchemy as sa
 
-from api import console, enqueue
+from api import console, csv_file, enqueue
 from models import clock
 from models.rules import limits, text
 from models.rules.errors import FieldError, InvalidInput
@@ -25,8 +23,6 @@ INT_COLUMNS = frozenset({"try_count", "extension_id"})
 CALLBACK_COLUMNS = ("caller_id_name", "caller_id_number")
 STORE_CHUNK = 1000
 CHECK_PROGRESS_EVERY = 500  # rows between two updates of the checking bar
-# Spreadsheet programs write a byte order mark before the header: "utf-8-sig" drops it.
-FILE_ENCODING = "utf-8-sig"
 
 
 @dataclass
@@ -38,12 +34,6 @@ class ImportReport:
     valid_lines: list[int] = field(default_factory=list)
     # The file itself is unreadable (not UTF-8, broken quoting): nothing may be stored.
     unreadable: bool = False
-
-
-class Unreadable(ValueError):
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
 
 
 def _task_from_row(row: dict[str, str]) -> dict[str, Any]:
@@ -66,44 +56,28 @@ def _task_from_row(row: dict[str, str]) -> dict[str, Any]:
     return task
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode(FILE_ENCODING)
-    except UnicodeDecodeError as error:
-        raise Unreadable(data[:error.start].count(b"\n") + 1, "is not UTF-8 text") from error
-
-
-def read_tasks(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | FieldError]]:
+def read_tasks(records: Iterable[tuple[int, list[str]]]
+               ) -> Iterator[tuple[int, dict[str, Any] | FieldError]]:
     """(line where the row starts, the task's fields or what is wrong with the row)."""
-    reader = csv.reader(stream, strict=True)
     header: list[str] | None = None
-    ended = 0  # the line the last record ended on
-    try:
-        for cells in reader:
-            line, ended = ended + 1, reader.line_num
-            if not cells:
-                continue  # a blank line
-            if header is None:
-                header = [c.strip() for c in cells]
-            elif len(cells) > len(header):
-                yield line, FieldError("row", f"has {len(cells)} fields; the header has "
-                                              f"{len(header)}")
-            else:
-                yield line, _task_from_row(dict(zip(header, cells, strict=False)))
-    except csv.Error as error:
-        raise Unreadable(ended + 1, f"is not valid CSV ({error})") from error
-
-
-def _rows(path: Path) -> list[tuple[int, dict[str, Any] | FieldError]]:
-    return list(read_tasks(io.StringIO(_decode(path.read_bytes()), newline="")))
+    for line, cells in records:
+        if not cells:
+            continue  # a blank line
+        if header is None:
+            header = [c.strip() for c in cells]
+        elif len(cells) > len(header):
+            yield line, FieldError("row", f"has {len(cells)} fields; the header has "
+                                          f"{len(header)}")
+        else:
+            yield line, _task_from_row(dict(zip(header, cells, strict=False)))
 
 
 def check_file(path: Path, max_tasks: int, out: TextIO) -> tuple[list[NewTask], ImportReport]:
     report = ImportReport()
     valid: list[NewTask] = []
     try:
-        rows = _rows(path)
-    except Unreadable as unreadable:
+        rows = list(read_tasks(csv_file.read_records(path)))
+    except csv_file.Unreadable as unreadable:
         report.unreadable = True
         report.bad_rows.append((unreadable.line, [FieldError("file", str(unreadable))]))
         return valid, report

@@ -17,7 +17,7 @@ from models.rules.errors import FieldError, InvalidInput
 from models.shapes.intake_rows import DncEntryRow
 from models.storage.repository import dnc_repo
 
-ADD_FIELDS = frozenset({"numbers", "expires_at"})
+ADD_FIELDS = frozenset({"numbers", "expires_at", "region"})
 
 
 class UnknownEntry(LookupError):
@@ -33,13 +33,14 @@ class NewEntries:
 
 
 def parse_entries(body: object, now: datetime, region: str | None = None) -> NewEntries:
-    """``{"numbers": [...], "expires_at": "YYYY-MM-DD HH:MM:SS" or null}``; numbers without
-    "+" are read in ``region`` (the CLI's --region). InvalidInput names every broken rule."""
+    """``{"numbers": [...], "expires_at": "YYYY-MM-DD HH:MM:SS" or null, "region": "US" or
+    null}``; numbers without "+" are read in the body's region, or else in ``region`` (the
+    CLI's --region). InvalidInput names every broken rule."""
     if not isinstance(body, dict):
         raise InvalidInput([FieldError("body", "must be a JSON object with a numbers array")])
     errors = [FieldError(text.field_name(key), "is not a known field")
               for key in body if key not in ADD_FIELDS]
-    region = _region(region, errors)
+    region = _region(body.get("region", region), errors)
     expires_at = _expiry(body.get("expires_at"), now, errors)
     raw = body.get("numbers")
     if not isinstance(raw, list) or not 1 <= len(raw) <= dnc.NUMBERS_PER_REQUEST_MAX:

@@ -1,12 +1,12 @@
 """`ringback dnc import FILE.csv`: numbers for a do-not-call list from CSV (a `number`
 column, or the first), every bad row named by its line; a file with a bad row stores
-nothing unless --skip-bad. The numbers go in one transaction, a batch at a time, with a
-progress bar."""
+nothing unless --skip-bad, and one that is not UTF-8 or not valid CSV nothing at all
+(api/csv_file.py). The numbers go in one transaction, a batch at a time, with a progress
+bar."""
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,12 +14,11 @@ from typing import TextIO
 
 import sqlalchemy as sa
 
-from api import console
+from api import console, csv_file
 from models.rules import dnc
 from models.storage.repository import dnc_repo
 
 NUMBER_COLUMN = "number"
-FILE_ENCODING = "utf-8-sig"  # drops a spreadsheet's byte order mark
 
 
 @dataclass
@@ -27,15 +26,15 @@ class DncImport:
     numbers: list[str] = field(default_factory=list)
     bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
     stored: int = 0
+    # The file itself is unreadable (not UTF-8, broken quoting): nothing may be stored.
+    unreadable: bool = False
 
 
-def read_numbers(stream: TextIO, region: str | None) -> DncImport:
+def read_numbers(records: Iterable[tuple[int, list[str]]], region: str | None) -> DncImport:
     """Each row's number, normalised; a first row that names a `number` column is a header."""
     found = DncImport()
-    reader = csv.reader(stream)
     column = 0
-    for row in reader:
-        line = reader.line_num
+    for line, row in records:
         if line == 1 and NUMBER_COLUMN in [cell.strip().lower() for cell in row]:
             column = [cell.strip().lower() for cell in row].index(NUMBER_COLUMN)
             continue
@@ -52,12 +51,12 @@ def read_numbers(stream: TextIO, region: str | None) -> DncImport:
 def import_file(engine: sa.Engine, path: Path, client_id: int, *, region: str | None,
                 expires_at: datetime | None, skip_bad: bool, now: datetime,
                 out: TextIO) -> DncImport:
+    """A file that cannot be read (csv_file.Unreadable) stores nothing, --skip-bad or not."""
     try:
-        text = path.read_bytes().decode(FILE_ENCODING)
-    except UnicodeDecodeError:
-        found = DncImport(bad_rows=[(0, "the file is not UTF-8 text")])
-        return found
-    found = read_numbers(io.StringIO(text, newline=""), region)
+        found = read_numbers(csv_file.read_records(path), region)
+    except csv_file.Unreadable as unreadable:
+        out.write(f"line {unreadable.line}: file: {unreadable}\n")
+        return DncImport(bad_rows=[(unreadable.line, str(unreadable))], unreadable=True)
     for line, why in found.bad_rows:
         out.write(f"line {line}: number: {why}\n")
     if found.bad_rows and not skip_bad:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
-import hashlib
 import os
 import shutil
 import signal
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ import redis
 RUN_DIR = "ringback-run"  # the folder in the working folder that `ringback run` owns
 SOCKET_NAME = "broker.sock"
 LOCK_NAME = "run.lock"
+LINK_NAME = "run"  # in the private folder: the run folder
 # sockaddr_un.sun_path holds 108 bytes, the terminating NUL among them.
 UNIX_PATH_MAX = 107
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -44,6 +45,7 @@ class AlreadyRunning(RuntimeError):
 class BrokerServer:
     binary: Path
     socket: Path  # the path clients use: in the run folder, or a short link to it
+    private: Path | None = None  # the folder of our own that holds the short link
 
     @property
     def url(self) -> str:
@@ -103,18 +105,45 @@ def find_server_binary() -> Path | None:
 
 def broker_server(binary: Path, run: Path) -> BrokerServer:
     """The server for ``run``; a socket whose path would pass sun_path's limit is reached
-    through a short link in the temporary folder, named after the run folder."""
+    through a short link in a folder made for this run, 0700 and ours (a name fixed in
+    advance, in a folder every user writes to, could be taken first by another user)."""
     socket = run / SOCKET_NAME
     with contextlib.suppress(FileNotFoundError):
         socket.unlink()  # left by a `ringback run` that was killed: the lock is ours now
     if len(os.fsencode(socket)) <= UNIX_PATH_MAX:
         return BrokerServer(binary, socket)
-    digest = hashlib.sha256(os.fsencode(run.resolve())).hexdigest()[:16]
-    link = Path(tempfile.gettempdir()) / f"ringback-{digest}"
-    with contextlib.suppress(FileNotFoundError):
-        link.unlink()
+    # mkdtemp makes a new folder (never one that exists), 0700, under a name nobody knows.
+    private = Path(tempfile.mkdtemp(prefix="ringback-", dir=_private_parent()))
+    link = private / LINK_NAME
     link.symlink_to(run.resolve(), target_is_directory=True)
-    return BrokerServer(binary, link / SOCKET_NAME)
+    short = link / SOCKET_NAME
+    if len(os.fsencode(short)) > UNIX_PATH_MAX:
+        release(BrokerServer(binary, short, private))
+        raise OSError(f"no folder short enough for the broker's socket: {short}")
+    return BrokerServer(binary, short, private)
+
+
+def _private_parent() -> str | None:
+    """$XDG_RUNTIME_DIR when it is a folder of this user's that only they can enter (short,
+    and emptied at logout); None: the temporary folder."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if not runtime:
+        return None
+    try:
+        found = os.lstat(runtime)
+    except OSError:
+        return None
+    ours = found.st_uid == os.geteuid() and stat.S_ISDIR(found.st_mode)
+    return runtime if ours and not found.st_mode & 0o077 else None
+
+
+def release(server: BrokerServer) -> None:
+    """Removes the short link and its folder, once the server has stopped."""
+    if server.private is None:
+        return
+    with contextlib.suppress(OSError):
+        (server.private / LINK_NAME).unlink()
+        server.private.rmdir()
 
 
 def server_answers(socket: Path) -> bool:

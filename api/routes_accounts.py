@@ -22,7 +22,8 @@ router = APIRouter()
 Writer = Annotated[Principal, Depends(require(Scope.ACCOUNTS_WRITE))]
 Reader = Annotated[Principal, Depends(require(Scope.ACCOUNTS_READ))]
 ExtensionId = Annotated[int, Path(ge=1, le=limits.INT32_MAX,
-                                  description="the extension the account belongs to")]
+                                  description="the extension the account belongs to"),
+                        deps.AsciiDigits]
 ACCOUNTS = "/client/{client_id}/sip_accounts"
 
 

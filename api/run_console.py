@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from models.rules.task_state import TaskStatus
 from models.rules.webhooks import DeliveryStatus
@@ -27,9 +28,13 @@ from models.storage.repository import metrics_repo
 REFRESH_S = 1.0  # the terminal's status block
 PLAIN_EVERY_S = 10.0  # a plain status line at most this often, when something changed
 LOG_POLL_S = 0.5
+LAST_WORDS_BYTES = 65536  # of a stopped service's log, read for its cause
+LOUD = "bold red"  # warnings and a service that could not start
 # What makes a log line an error worth the console: JSON logs' level, Celery's and
 # uvicorn's and Flower's own formats, a traceback.
 _ERROR = re.compile(r"\b(ERROR|CRITICAL)\b|^Traceback ")
+# The last line of a traceback: what stopped a process (Flower's port taken, say).
+_RAISED = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b")
 ALWAYS_SHOWN = (TaskStatus.SCHEDULED, TaskStatus.EXECUTED, TaskStatus.FINISHED)
 
 
@@ -40,6 +45,7 @@ class Status:
     in_flight: int
     webhooks_pending: int
     workers: int | None  # None: not known (a broker that cannot broadcast)
+    warnings: tuple[str, ...] = ()  # kept in sight for the whole run
 
     def tasks_text(self) -> str:
         shown = [(s.value, self.by_status.get(s.value, 0)) for s in TaskStatus
@@ -50,7 +56,7 @@ class Status:
         workers = "?" if self.workers is None else str(self.workers)
         return (f"ringback: status: tasks {self.tasks_text()}; {self.tries_per_s:.1f} tries/s; "
                 f"in flight {self.in_flight}; webhooks pending {self.webhooks_pending}; "
-                f"workers {workers}")
+                f"workers {workers}" + "".join(f"; WARNING: {w}" for w in self.warnings))
 
     def table(self) -> Table:
         grid = Table.grid(padding=(0, 2))
@@ -61,6 +67,8 @@ class Status:
         grid.add_row("in flight", str(self.in_flight))
         grid.add_row("webhooks pending", str(self.webhooks_pending))
         grid.add_row("workers", "?" if self.workers is None else str(self.workers))
+        for warning in self.warnings:
+            grid.add_row(Text("WARNING", style=LOUD), Text(warning, style=LOUD))
         return grid
 
 
@@ -68,9 +76,11 @@ class StatusReader:
     """Reads the status from the database; tries/s is the change in ended tries since the
     last read."""
 
-    def __init__(self, engine: sa.Engine, workers: Callable[[], int | None]) -> None:
+    def __init__(self, engine: sa.Engine, workers: Callable[[], int | None],
+                 warnings: tuple[str, ...] = ()) -> None:
         self.engine = engine
         self.workers = workers
+        self.warnings = warnings
         self._last: tuple[float, int] | None = None
 
     def read(self) -> Status:
@@ -84,17 +94,20 @@ class StatusReader:
             rate = max(0, tries.ended - self._last[1]) / (now - self._last[0])
         self._last = (now, tries.ended)
         return Status(by_status, rate, tries.running,
-                      deliveries.get(DeliveryStatus.PENDING.value, 0), self.workers())
+                      deliveries.get(DeliveryStatus.PENDING.value, 0), self.workers(),
+                      self.warnings)
 
 
 class LogWatcher:
-    """Follows the services' log files and hands each error line to ``show``."""
+    """Follows the services' log files (from ``starts``: what earlier runs wrote is not
+    this run's) and hands each error line to ``show``."""
 
-    def __init__(self, logs: dict[str, Path], show: Callable[[str], None]) -> None:
+    def __init__(self, logs: dict[str, Path], show: Callable[[str], None],
+                 starts: dict[str, int] | None = None) -> None:
         self.logs = logs
         self.show = show
         self.stop = threading.Event()
-        self._offsets = {name: 0 for name in logs}
+        self._offsets = {name: (starts or {}).get(name, 0) for name in logs}
         self._thread = threading.Thread(target=self._follow, name="log-watcher", daemon=True)
 
     def start(self) -> None:
@@ -127,6 +140,22 @@ class LogWatcher:
         return complete.decode(errors="replace").splitlines()
 
 
+def last_words(path: Path, start: int) -> str | None:
+    """What a service that stopped wrote last to its log since ``start``: its last error
+    line (or the exception that ended it), else its last line; None when nothing."""
+    try:
+        with path.open("rb") as log:
+            log.seek(max(start, log.seek(0, 2) - LAST_WORDS_BYTES))
+            lines = [line.strip() for line in log.read().decode(errors="replace").splitlines()
+                     if line.strip()]
+    except FileNotFoundError:
+        return None
+    errors = [line for line in lines if (_ERROR.search(line) or _RAISED.match(line))
+              and not line.startswith("Traceback ")]
+    found = (errors or lines)[-1:]
+    return _readable(found[0]) if found else None
+
+
 def _readable(line: str) -> str:
     """A JSON log line as its level, logger and message; any other line as it is."""
     try:
@@ -146,10 +175,10 @@ class Screen:
         self.terminal = self.console.is_terminal
         self._lock = threading.Lock()
 
-    def say(self, line: str) -> None:
+    def say(self, line: str, loud: bool = False) -> None:
         with self._lock:
             if self.terminal:
-                self.console.print(line, markup=False)
+                self.console.print(line, markup=False, style=LOUD if loud else None)
             else:
                 self.console.file.write(line + "\n")
                 self.console.file.flush()

@@ -9,7 +9,11 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e .
 
-mkdir -p var
+# var/ holds the database (SIP passwords, webhook secrets) and the logs (phone numbers).
+mkdir -p -m 700 var
+chmod 700 var
 cd var
 echo "In another shell, in $(pwd): ../.venv/bin/ringback demo"
-exec ../.venv/bin/ringback run --flower-auth "admin:${FLOWER_PASSWORD:-change-me}"
+# Flower's credentials go by its environment: a command line is readable by every local
+# user. `ringback run` warns while the password is the default.
+FLOWER_BASIC_AUTH="admin:${FLOWER_PASSWORD:-change-me}" exec ../.venv/bin/ringback run

@@ -6,6 +6,7 @@ import functools
 import ipaddress
 import re
 from dataclasses import dataclass, replace
+from urllib.parse import quote as percent_encode
 
 from models.rules import limits
 from sip.grammar import (
@@ -26,6 +27,9 @@ _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _FORBIDDEN_IN_URI = frozenset(' \t"<>\\')
 # An unquoted display name: tokens in RFC 3261, any text short of URI punctuation in practice.
 _DISPLAY_NAME_RE = re.compile(r"[^\"<>:;@]*")
+# RFC 3261 25.1: a user part holds unreserved characters (ASCII letters and digits, mark)
+# and user-unreserved ones as they are; anything else is %HH escaped, byte by byte (UTF-8).
+_USER_SAFE = "-_.!~*'()" + "&=+$,;?/"
 # The same header values come back in every message of a dialog: each is parsed once
 # (the values are immutable; a flood of distinct ones only cycles the cache).
 PARSED_KEPT = 8192
@@ -103,6 +107,12 @@ class NameAddr:
 
     def with_tag(self, tag: str) -> NameAddr:
         return replace(self, params=replace_param(self.params, "tag", tag))
+
+
+def escape_user(user: str) -> str:
+    """``user`` (a username, a number) as a SIP URI's user part: "%" itself, "@", ":",
+    white space, non-ASCII letters ... escaped, so the URI stays one URI with that user."""
+    return percent_encode(user, safe=_USER_SAFE)
 
 
 def format_host(host: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.rules import text
 from sip import digest
-from sip.address import parse_uri
+from sip.address import escape_user, parse_uri
 from sip.builders import MAX_FORWARDS
 from sip.codec import Request, Response
 from sip.headers import Headers
@@ -68,14 +69,15 @@ def build_invite(*, number: str, account: Account, identity: Identity, call_id: 
     """A leg's INVITE, without SDP (RFC 3725: the called phone makes the offer)."""
     trunk = account.trunk
     transport = trunk.transport.upper()
-    user = identity.number or account.username or "ringback"
+    user = escape_user(identity.number or account.username or "ringback")
     caller = _name_addr(identity.name, f"sip:{user}@{account.domain}")
+    callee = f"sip:{escape_user(number)}@{trunk.hostport}"
     headers = Headers()
     headers.add("Via", f"SIP/2.0/{transport} {_hostport(via_host, via_port)};branch={branch}"
                        ";rport")
     headers.add("Max-Forwards", str(MAX_FORWARDS))
     headers.add("From", f"{caller};tag={from_tag}")
-    headers.add("To", f"<sip:{number}@{trunk.hostport}>")
+    headers.add("To", f"<{callee}>")
     headers.add("Call-ID", call_id)
     headers.add("CSeq", "1 INVITE")
     headers.add("Contact", f"<sip:ringback@{_hostport(via_host, via_port)};transport="
@@ -84,7 +86,7 @@ def build_invite(*, number: str, account: Account, identity: Identity, call_id: 
         headers.add("P-Asserted-Identity", caller)
     headers.add("Allow", ALLOW)
     headers.add("User-Agent", USER_AGENT)
-    return Request("INVITE", f"sip:{number}@{trunk.hostport}", headers)
+    return Request("INVITE", callee, headers)
 
 
 def with_credentials(invite: Request, challenge: Response, *, username: str, password: str,
@@ -113,6 +115,8 @@ def _hostport(host: str, port: int) -> str:
 
 
 def _name_addr(display_name: str | None, uri: str) -> str:
+    # A name stored before format characters were refused shows without them.
+    display_name = display_name and text.without_format_characters(display_name)
     if not display_name:
         return f"<{uri}>"
     quoted = display_name.replace("\\", "\\\\").replace('"', '\\"')

@@ -92,6 +92,9 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
         db.create_engine(settings.database_url), Path(args.file), _owner(args),
         region=args.region, expires_at=expires_at, skip_bad=args.skip_bad, now=clock.now(),
         out=sys.stdout)
+    if report.unreadable:
+        print("the file cannot be read as CSV: nothing stored")
+        return 2
     if report.bad_rows and not args.skip_bad:
         print(f"{len(report.bad_rows)} bad rows: nothing stored (--skip-bad stores the rest)")
         return 2

@@ -4,6 +4,8 @@ each process needs is imported when it starts, so ``ringback --help`` stays quic
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from api.cli.common import Subcommands
 from models.settings import Settings
@@ -27,18 +29,26 @@ def add_run(sub: Subcommands) -> None:
     run.add_argument("--port", type=int, default=8000, help="the API's port")
     run.add_argument("--flower-port", type=int, default=5555)
     run.add_argument("--flower-auth", default=None,
-                     help="user:password for Flower; without it Flower is not started")
+                     help="refused: a command line is readable by every local user; set "
+                     "FLOWER_BASIC_AUTH=user:password instead (without it Flower is not "
+                     "started)")
     run.add_argument("--verbose", action="store_true",
                      help="every service writes to the console instead of logs/<name>.log")
     run.set_defaults(run=_run)
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from api import run_all
+    from api import run_all, run_private
 
+    if args.flower_auth is not None:
+        print("ringback: --flower-auth is refused: every local user can read a command line "
+              f"(ps). Set {run_private.FLOWER_AUTH_ENV}=user:password in the environment "
+              "instead.", file=sys.stderr)
+        return 2
     return run_all.run(settings, run_all.RunOptions(
         host=args.host, api_port=args.port, flower_port=args.flower_port,
-        flower_auth=args.flower_auth, verbose=args.verbose))
+        flower_auth=os.environ.get(run_private.FLOWER_AUTH_ENV) or None,
+        verbose=args.verbose))
 
 
 def add_sip(sub: Subcommands) -> None:

@@ -23,7 +23,9 @@ NUMBERS_PER_REQUEST_MAX = 10_000
 # among them (+1 (555) 010-0001); with a region, national numbers too.
 NUMBER_PATTERN = r"^\+(?:[ ().-]*[0-9]){3,20}[ ().-]*$"
 _INTERNATIONAL = re.compile(NUMBER_PATTERN)
-_NATIONAL = re.compile(r"^\+?(?:[ ().-]*[0-9]){3,20}[ ().-]*$")
+# With a region (ISO 3166, e.g. "US"): the "+" may be left out.
+NATIONAL_PATTERN = r"^\+?(?:[ ().-]*[0-9]){3,20}[ ().-]*$"
+_NATIONAL = re.compile(NATIONAL_PATTERN)
 NUMBER_RULE = ("must be a phone number in international format: + and the country code, 3 to "
                "20 digits in all; spaces, dots, dashes and brackets may stand among them")
 NATIONAL_RULE = "must be a phone number of 3 to 20 digits (national numbers read in the region)"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 # ASCII digits only: str.isdigit() also takes "²" and "٣", which int() refuses or reads.
 _DIGITS = re.compile(r"[0-9]+")
@@ -15,6 +16,14 @@ _DIGITS = re.compile(r"[0-9]+")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 NO_CONTROL_RULE = "must not contain control characters (NUL, line breaks, tabs) or lone surrogates"
+# Format characters (Unicode Cf) change how text around them shows without showing
+# themselves: bidirectional overrides, embeddings, isolates and marks (U+202E shows
+# "Bank\u202eknaB" as "BankBank"), zero width spaces, word joiners, tags. A name shown to
+# the person called may hold none of them but the zero width joiners, which scripts
+# (Persian, Indic) and emoji sequences need.
+_JOINERS = frozenset({"\u200c", "\u200d"})
+NO_FORMAT_RULE = ("must not contain invisible format characters (bidirectional overrides, "
+                  "embeddings and isolates such as U+202E and U+2066, zero width spaces)")
 # DNS limits (RFC 1035 2.3.4), on the name's IDNA (ASCII) form.
 MAX_LABEL_CHARS = 63
 MAX_HOST_NAME_CHARS = 253
@@ -28,6 +37,21 @@ def is_ascii_digits(text: str, max_digits: int) -> bool:
 def unsafe_text(text: str) -> bool:
     """Holds a control character or a lone surrogate: not a name, URL or identifier."""
     return _UNSAFE.search(text) is not None
+
+
+def _format_character(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" and char not in _JOINERS
+
+
+def has_format_characters(text: str) -> bool:
+    """Holds a character that changes how a display name shows (NO_FORMAT_RULE)."""
+    return not text.isascii() and any(_format_character(char) for char in text)
+
+
+def without_format_characters(text: str) -> str:
+    if text.isascii():  # ASCII has no format characters
+        return text
+    return "".join(char for char in text if not _format_character(char))
 
 
 def has_surrogate(text: str) -> bool:

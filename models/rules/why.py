@@ -170,14 +170,14 @@ def _paused(task: TaskFacts, scheduler: SchedulerFacts) -> list[Reason]:
 
 def _own_time(task: TaskFacts, due_at: datetime) -> Reason:
     """What the task's own next time is: its start, a retry's pause, or a rule's hold."""
-    if task.status is TaskStatus.SCHEDULED and task.attempts_made == 0:
-        return Reason(Cause.START_TIME, f"starts at {timefmt.format(due_at)} UTC", due_at)
     if task.status is TaskStatus.DELAYED_CALLING_WINDOW:
         return Reason(Cause.CALLING_WINDOW,
                       f"the calling window opens at {timefmt.format(due_at)} UTC", due_at)
     if task.status is TaskStatus.DELAYED_NUMBER_CAP:
         return Reason(Cause.NUMBER_CAP, f"the number's cap frees at {timefmt.format(due_at)} UTC",
                       due_at)
+    if task.attempts_made == 0:  # scheduled, or paused with its job before its start
+        return Reason(Cause.START_TIME, f"starts at {timefmt.format(due_at)} UTC", due_at)
     return Reason(Cause.RETRY_PAUSE, f"try {task.attempts_made} failed: the next try waits "
                   f"until {timefmt.format(due_at)} UTC", due_at)
 

@@ -210,8 +210,10 @@ class _TaskChecker:
         for unknown in sorted(set(value) - CALLBACK_PARAM_FIELDS):
             self.fail(f"callback_params.{text.field_name(unknown)}",
                       "is not a known callback parameter")
-        self.text(value, "caller_id_name", limits.CALLER_ID_NAME_CHARS_MAX,
-                  "callback_params.")
+        name = self.text(value, "caller_id_name", limits.CALLER_ID_NAME_CHARS_MAX,
+                         "callback_params.")
+        if name is not None and text.has_format_characters(name):  # shown to the called
+            self.fail("callback_params.caller_id_name", text.NO_FORMAT_RULE)
         self.phone(value, "caller_id_number", required=False, within="callback_params.")
         self.extended_a_numbers(value.get("extended_a_numbers"), raw.get("a_number"))
         zone = value.get("timezone")

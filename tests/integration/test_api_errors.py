@@ -31,6 +31,11 @@ def error_of(response: httpx.Response, status: int) -> dict[str, Any]:
      "whole number"),
     ({"a_number": A, "b_number": B, "start_time_utc": "2030-01-01T10:00:00Z"},
      "tasks[0].start_time_utc", "YYYY-MM-DD HH:MM:SS"),
+    # Shapes strptime read (issue 23, defect 5): fullwidth digits, unpadded, two spaces.
+    *(({"a_number": A, "b_number": B, "start_time_utc": odd}, "tasks[0].start_time_utc",
+       "YYYY-MM-DD HH:MM:SS")
+      for odd in ("".join(chr(0xFF10 + int(d)) for d in "2027") + "-01-01 00:00:00",
+                  "2027-1-1 0:0:0", "2027-01-01  00:00:00", "2027-01-01 00:00:00\n")),
     ({"a_number": A, "b_number": B, "colour": "red"}, "tasks[0].colour", "not a known"),
 ])
 def test_invalid_tasks_answer_400_naming_field_and_rule(

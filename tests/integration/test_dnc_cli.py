@@ -55,6 +55,25 @@ def test_an_import_names_bad_lines_and_stores_only_when_told(
     assert entries(engine) == [(7, "+15550100001"), (7, "+442071234567")]
 
 
+def test_a_file_that_is_not_valid_csv_or_utf8_stores_nothing_even_with_skip_bad(
+    engine: sa.Engine, database_url: str, tmp_path: Path
+) -> None:
+    """As `ringback import` refuses it (issue 23, defect 5): an unterminated quote would
+    swallow the rows after it."""
+    unterminated = tmp_path / "quote.csv"
+    unterminated.write_text('number\n+15550100001\n"+15550100002\n+15550100003\n')
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("number\n+15550100001\n+15550100002,caf\xe9\n".encode("latin-1"))
+    for path, said in ((unterminated, "line 3: file: is not valid CSV"),
+                       (latin1, "line 3: file: is not UTF-8 text")):
+        for skip_bad in ([], ["--skip-bad"]):
+            refused = ringback(database_url, "dnc", "import", "--client", "7", *skip_bad,
+                               str(path), check=False)
+            assert refused.returncode == 2, refused.stdout + refused.stderr
+            assert said in refused.stdout and "nothing stored" in refused.stdout
+    assert entries(engine) == []
+
+
 def test_add_list_and_remove_for_a_client_and_the_installation(
     engine: sa.Engine, database_url: str
 ) -> None:

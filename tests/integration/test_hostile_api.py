@@ -36,6 +36,8 @@ def row_counts(api: Api) -> tuple[int, int, int]:
     {"url_before": f"https://{'a' * 64}.example/hook"},
     {"callback_params": {"caller_id_name": f"Shop{SURROGATE}"}},
     {"callback_params": {"caller_id_name": "x" * 100_000}},
+    {"callback_params": {"caller_id_name": "Bank\u202eknaB"}},  # shows as "BankBank"
+    {"callback_params": {"caller_id_name": "\u2066Shop\u2069"}},
     {"callback_params": {"caller_id_number": "call me"}},
     {"callback_params": {"extended_a_numbers": [A]}},
     {"a_number": "+15551234567\n"}, {"try_again_pause": "60\n"},

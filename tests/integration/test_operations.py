@@ -243,8 +243,8 @@ def test_ringback_run_on_a_terminal_shows_flower_the_work_and_dies_whole(tmp_pat
     port, flower_port = support.free_port(), support.free_port()
     children: set[int] = set()
     term = terminal.Terminal([sys.executable, "-m", "api.cli", "run", "--port", str(port),
-                              "--flower-port", str(flower_port), "--flower-auth", "ops:s3cret"],
-                             env, tmp_path)
+                              "--flower-port", str(flower_port)],
+                             {**env, "FLOWER_BASIC_AUTH": "ops:s3cret"}, tmp_path)
     try:
         _until(term, lambda: "in flight" in term.text(), 90, "the status block")
         assert "finished 0" in term.text()

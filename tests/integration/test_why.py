@@ -155,6 +155,8 @@ def test_an_asr_hold_and_pauses_are_told(ops_factory: OpsFactory) -> None:
     status_is(ops, in_job, "paused")
     what, _, document = cause(ops, in_job)
     assert what == "job_paused" and document["next_eligible_at"] is None
+    assert [c["cause"] for c in document["causes"]] == ["job_paused", "start_time"]
+    assert "failed" not in document["summary"]  # not started: no try failed
 
     stopped = scheduler(ops)
     assert ops.http.post(f"/client/{CLIENT_ID}/task_scheduler/{stopped}/pause").status_code == 200

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from models.rules.calling import admission
+from models.rules.calling import windows as windows_rules
 from models.rules.task_state import TaskTrigger
 
 NY = "+12125550100"  # America/New_York
@@ -98,3 +101,35 @@ def test_a_number_at_its_lifetime_cap_ends_its_task_rather_than_waiting_forever(
     held = admission.admit(_rules(None, {"lifetime": 2, "per_24h": 1}), NY, None, busy_day,
                            NOW)
     assert held.hold is TaskTrigger.HOLD_NUMBER_CAP and held.reason is None
+
+
+# Rules of each kind, and numbers and zones from UTC-11 to UTC+14 (a local date past
+# 9999-12-31 does not exist there): issue 23, defect 5.
+FAR_RULES = [{"calling_windows": WEEKDAY_9_TO_17}, {"calling_window_preset": "us_federal"},
+             {"calling_windows": {"fri": [["00:00", "24:00"]]}, "holidays_country": "US"}, None]
+FAR_CAPS = [None, {"per_24h": 1, "per_local_day": 1, "cooldown_after_rejected_s": 86400}]
+FAR_ZONES = [None, "Pacific/Kiritimati", "Pacific/Niue", "Asia/Tokyo"]
+LAST = datetime.max.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("windows", FAR_RULES)
+@pytest.mark.parametrize("caps", FAR_CAPS)
+def test_instants_near_the_end_of_the_calendar_are_weighed_without_overflow(
+    windows: dict[str, object] | None, caps: dict[str, object] | None
+) -> None:
+    """Up to datetime's last instant: held with no opening past windows.LATEST (a month
+    before it), weighed as usual before it, no try let go past it."""
+    rules = admission.CallingRules.of(windows, caps)
+    if rules is None:
+        return  # neither: dispatch never asks
+    for back_s in (0, 1, 3600, 86400, 7 * 86400, 31 * 86400, 32 * 86400, 400 * 86400):
+        at = LAST.replace(microsecond=0) - timedelta(seconds=back_s)
+        history = admission.NumberHistory([at - timedelta(hours=1)], at - timedelta(hours=1))
+        for zone in FAR_ZONES:
+            verdict = admission.admit(rules, NY, zone, history, at, timedelta(seconds=30))
+            if at >= windows_rules.LATEST:
+                assert (verdict.allowed, verdict.hold, verdict.next_at) == (
+                    False, TaskTrigger.HOLD_CALLING_WINDOW, None)
+                rule = verdict.evidence["window"]["evidence"][0]["rule"]
+                assert rule == windows_rules.BEYOND_RULE
+            assert verdict.dial_by is None or verdict.dial_by <= windows_rules.LATEST

@@ -37,6 +37,30 @@ def test_caller_id_name_with_control_characters_or_surrogates_is_refused(bad: st
     assert "control characters" in rule
 
 
+# Bidirectional embeddings, overrides, isolates and marks, and invisible format characters
+# (zero width space, word joiner, byte order mark, soft hyphen, a tag): issue 23, defect 5.
+FORMAT_CHARACTERS = [*(chr(c) for c in range(0x202A, 0x202F)),
+                     *(chr(c) for c in range(0x2066, 0x206A)),
+                     "\u200e", "\u200f", "\u061c", "\u200b", "\u2060", "\ufeff", "\u00ad",
+                     "\U000e0041"]
+
+
+@pytest.mark.parametrize("bad", FORMAT_CHARACTERS)
+def test_caller_id_name_with_format_characters_is_refused(bad: str) -> None:
+    rule = fields_of({"callback_params": {"caller_id_name": f"Bank{bad}knaB"}})[
+        "tasks[0].callback_params.caller_id_name"]
+    assert rule == text.NO_FORMAT_RULE
+
+
+def test_caller_id_names_in_any_script_are_taken() -> None:
+    """Joiners stay: Persian needs the non-joiner, emoji sequences the joiner."""
+    for name in ("Caf\u00e9 M\u00fcller", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+                 "\U0001f468\u200d\U0001f373 Chef", "\u05e9\u05dc\u05d5\u05dd"):
+        (task,) = validate_tasks([{"a_number": A, "b_number": B,
+                                   "callback_params": {"caller_id_name": name}}], 10)
+        assert task.callback_params == {"caller_id_name": name}
+
+
 def test_caller_id_name_has_a_length_limit() -> None:
     rule = fields_of({"callback_params": {"caller_id_name": "x" * 1_000_000}})[
         "tasks[0].callback_params.caller_id_name"]

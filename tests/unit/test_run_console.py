@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
+
+from rich.console import Console
 
 from api import run_console
 
@@ -47,3 +50,35 @@ def test_the_plain_status_line_and_its_pace() -> None:
         show(status)  # unchanged: not said again
         show(run_console.Status({}, 0.0, 0, 0, 1))  # changed, but within PLAIN_EVERY_S
     assert out.getvalue().count("ringback: status:") == 1
+
+
+def test_a_stopped_services_last_words_are_its_last_error_of_this_run(tmp_path: Path) -> None:
+    api, flower, beat = tmp_path / "api.log", tmp_path / "flower.log", tmp_path / "beat.log"
+    earlier = "ERROR:    an earlier run's trouble\n"
+    api.write_text(earlier + "INFO:     Started\nERROR:    [Errno 98] address already in use\n"
+                   "INFO:     Application shutdown complete.\n")
+    flower.write_text("Traceback (most recent call last):\n  File \"app.py\", line 73\n"
+                      "OSError: [Errno 98] Address already in use\n")
+    beat.write_text(earlier + "starting\n")
+    assert run_console.last_words(api, len(earlier)) == (
+        "ERROR:    [Errno 98] address already in use")
+    assert run_console.last_words(flower, 0) == "OSError: [Errno 98] Address already in use"
+    assert run_console.last_words(beat, len(earlier)) == "starting"  # no error: its last line
+    assert run_console.last_words(tmp_path / "absent.log", 0) is None
+
+
+def test_the_watcher_shows_only_this_runs_errors(tmp_path: Path) -> None:
+    log = tmp_path / "worker.log"
+    earlier = "ERROR: from an earlier run\n"
+    log.write_text(earlier + "ERROR: now\n")
+    shown: list[str] = []
+    run_console.LogWatcher({"worker": log}, shown.append, {"worker": len(earlier)}).poll()
+    assert shown == ["[worker] ERROR: now"]
+
+
+def test_a_warning_stays_in_the_status() -> None:
+    status = run_console.Status({}, 0.0, 0, 0, 1, ("Flower's password is the default",))
+    assert status.plain().endswith("; workers 1; WARNING: Flower's password is the default")
+    out = io.StringIO()
+    Console(file=out, width=120).print(status.table())
+    assert re.search(r"^WARNING +Flower's password is the default", out.getvalue(), re.M)

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from sip.address import parse_uri
 from sip.codec import Request, Response, parse, serialize
 from sip.digest import parse_challenge
 from sip.endpoint import Endpoint
@@ -86,6 +87,33 @@ def test_an_invite_shows_the_caller_and_carries_no_offer() -> None:
     again = parse(serialize(request))
     assert request.body == b"" and again.headers.get("Content-Length") == "0"
     assert isinstance(again, Request) and again.from_ == request.from_
+
+
+def test_a_username_goes_into_the_from_uri_escaped() -> None:
+    """RFC 3261 25.1: unreserved and user-unreserved characters stay, the rest is %HH of its
+    UTF-8 bytes, "%" included (issue 23, defect 5)."""
+    account = Account("jo%sé#1[x]|^`{}&=+$/?!~*'()-_.", "pw", "example.org", TRUNK)
+    request = build_invite(number="+15550001001", account=account,
+                           identity=Identity(None, None), call_id="rb1-A0@ringback",
+                           from_tag="f1", branch="z9hG4bKb1", via_host="127.0.0.1",
+                           via_port=5060)
+    user = "jo%25s%C3%A9%231%5Bx%5D%7C%5E%60%7B%7D&=+$/?!~*'()-_."
+    assert request.headers.get("From") == f"<sip:{user}@example.org>;tag=f1"
+    again = parse(serialize(request))
+    assert isinstance(again, Request) and again.from_.uri == parse_uri(f"sip:{user}@example.org")
+    assert request.uri == "sip:+15550001001@127.0.0.1:5080"  # numbers need no escaping
+
+
+def test_a_display_name_shows_without_format_characters() -> None:
+    """A caller_id_name stored before they were refused cannot reverse what the phone
+    shows (U+202E), nor hide text; quotes and backslashes are escaped."""
+    request = build_invite(number="+15550001001", account=ACCOUNT,
+                           identity=Identity(None, 'Bank\u202eknaB \\"\u2066x\u2069'),
+                           call_id="rb1-A0@ringback", from_tag="f1", branch="z9hG4bKb1",
+                           via_host="127.0.0.1", via_port=5060)
+    assert request.headers.get("From") == '"BankknaB \\\\\\"x" <sip:ringback@example.org>;tag=f1'
+    again = parse(serialize(request))
+    assert isinstance(again, Request) and again.from_.display_name == 'BankknaB \\"x'
 
 
 def test_a_challenge_is_answered_with_the_next_cseq_and_a_new_branch() -> None:

@@ -90,6 +90,17 @@ def test_pauses_have_no_time() -> None:
     assert explained.next_eligible_at is None
 
 
+def test_a_task_paused_before_its_start_is_told_its_start_not_a_failed_try() -> None:
+    """Its job paused before its first try: no try failed, its start is still to come."""
+    paused = replace(TASK, status=TaskStatus.PAUSED, job_status=JobStatus.PAUSED,
+                     next_attempt_at=NOW + timedelta(hours=1))
+    explained = why.explain(paused, SCHEDULER, NOW)
+    assert causes(explained) == [Cause.JOB_PAUSED, Cause.START_TIME]
+    assert "failed" not in explained.document()["summary"]
+    retried = replace(paused, attempts_made=1)
+    assert why.explain(retried, SCHEDULER, NOW).reasons[1].cause is Cause.RETRY_PAUSE
+
+
 def test_a_listed_number_is_said_to_end_the_task() -> None:
     listed = replace(TASK, next_attempt_at=NOW + timedelta(hours=1), screening=dnc.Screening(
         "do-not-call: B number +12125550100 is on the client's do-not-call list"))

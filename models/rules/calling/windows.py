@@ -24,8 +24,11 @@ from models.rules.calling.spec import CallingRules
 SEARCH_DAYS = 400
 # Searched a week at a time: the opening is usually in the first one.
 _CHUNK = timedelta(days=7)
-# The last instant a search may reach without passing datetime's range.
-_LATEST = datetime(9999, 12, 1, tzinfo=UTC)
+# The last instant the rules are weighed at: a month inside datetime's range, so the local
+# date of every zone exists there and a search's steps never leave the range. An instant
+# at or past it (a start in December 9999) is closed, with no opening found.
+LATEST = datetime(9999, 12, 1, tzinfo=UTC)
+BEYOND_RULE = f"past {timefmt.format(LATEST)} UTC: the calling rules look no further"
 Interval = tuple[datetime, datetime]  # UTC, [start, end)
 
 
@@ -66,15 +69,33 @@ def window_decision(rules: CallingRules | None, zones: Sequence[str],
                     now: datetime) -> WindowDecision:
     """Open only if open in every zone of ``zones`` (the rules' default zone when empty)."""
     now = utc(now)
+    names = tuple(zones) if rules is None else (tuple(zones) or (rules.default_timezone,))
+    if now >= LATEST:
+        return _beyond(names, now)
     if rules is None:
         evidence = tuple(WindowEvidence(name, now.astimezone(zone(name)), True, "no rules")
-                         for name in zones)
+                         for name in names)
         return WindowDecision(True, now, evidence)
-    names = tuple(zones) or (rules.default_timezone,)
     evidence = tuple(_evidence(rules, name, now) for name in names)
     if all(item.open for item in evidence):
         return WindowDecision(True, now, evidence, _open_until(rules, names, now))
     return WindowDecision(False, _next_open(rules, names, now), evidence)
+
+
+def _beyond(names: Sequence[str], now: datetime) -> WindowDecision:
+    evidence = []
+    for name in names:
+        try:
+            local = now.astimezone(zone(name))
+        except OverflowError:  # its local date is past 9999-12-31: shown in UTC
+            local = now
+        evidence.append(WindowEvidence(name, local, False, BEYOND_RULE))
+    return WindowDecision(False, None, tuple(evidence))
+
+
+def _ahead(start: datetime, span: timedelta) -> datetime:
+    """``start + span``, at most LATEST, computed without leaving datetime's range."""
+    return start + span if start < LATEST - span else LATEST
 
 
 def _evidence(rules: CallingRules, name: str, now: datetime) -> WindowEvidence:
@@ -105,7 +126,7 @@ def _next_open(rules: CallingRules, names: Sequence[str], now: datetime) -> date
         return None  # no range on any day: never open
     # Whole seconds, as offset_segments wants; the answer is never before ``now``.
     start = now.replace(microsecond=0)
-    horizon = min(start + timedelta(days=SEARCH_DAYS), _LATEST)
+    horizon = _ahead(start, timedelta(days=SEARCH_DAYS))
     while start < horizon:
         end = min(start + _CHUNK, horizon)
         for low, high in _common_intervals(rules, names, start, end):
@@ -119,7 +140,7 @@ def _open_until(rules: CallingRules, names: Sequence[str], now: datetime) -> dat
     """The end of the open stretch holding ``now``, searched one chunk ahead: a stretch
     running past the chunk is cut at its end, which is early, never late."""
     start = now.replace(microsecond=0)
-    end = min(start + _CHUNK, _LATEST)
+    end = _ahead(start, _CHUNK)
     common = _common_intervals(rules, names, start, end)
     for low, high in common:
         if low <= now < high:

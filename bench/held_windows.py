@@ -16,9 +16,12 @@ a scheduler without rules (bench.dispatch_lag's measurement: p50/p99/max of try 
 due time). Also timed: from the change of rules until every held task is held again under
 the new ones. The baseline side does the same with no held tasks (its scheduler and its
 change of rules are there, empty). The sides take turns for ``--rounds`` rounds; the
-medians are compared.
+medians are compared. Last, in this process, a dry run (api.preview) of ``--dry-run``
+tasks of 16 zones each is timed against one of as many tasks of one zone (Paris), under
+the same rules, in turns.
 
     python -m bench.held_windows [--held 600] [--rate 20] [--spread 10] [--rounds 3]
+                                 [--dry-run 400]
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import argparse
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,9 +38,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from api import enqueue
+from api import enqueue, preview
 from bench import harness
 from models import clock
+from models.rules.intake import DncPolicy
 from models.shapes.validation import NewTask
 from models.storage import db
 from models.storage.repository import jobs_repo, tasks_repo
@@ -52,6 +57,10 @@ TARGET_P99_MS = 250.0  # bench.dispatch_lag's target
 
 def held_number(index: int) -> str:
     return f"+7912{index:07d}"
+
+
+def paris_number(index: int) -> str:
+    return f"+3314268{index:04d}"
 
 
 @dataclass
@@ -146,7 +155,8 @@ def measure(side: Side, broker_url: str, work: Path, args: argparse.Namespace,
                 f"held again {change.reweigh_s:.2f} s after the change of rules")
 
 
-def compare(baseline: Side, loaded: Side, args: argparse.Namespace) -> None:
+def compare(baseline: Side, loaded: Side, args: argparse.Namespace,
+            dry_runs: dict[str, Any]) -> None:
     p50_ratio = harness.ratio(loaded.median("p50_ms"), baseline.median("p50_ms"))
     p99_ratio = harness.ratio(loaded.median("p99_ms"), baseline.median("p99_ms"))
     met = loaded.median("p99_ms") < TARGET_P99_MS
@@ -162,7 +172,46 @@ def compare(baseline: Side, loaded: Side, args: argparse.Namespace) -> None:
     harness.emit_json("held_windows", {
         "loaded": loaded.figures(), "baseline": baseline.figures(),
         "p50_ratio": round(p50_ratio, 2), "p99_ratio": round(p99_ratio, 2),
-        "target_p99_ms": TARGET_P99_MS, "target_met": met})
+        "target_p99_ms": TARGET_P99_MS, "target_met": met, "dry_run": dry_runs})
+
+
+def time_dry_run(engine: sa.Engine, scheduler_id: int, number_of: Callable[[int], str],
+                 n: int) -> float:
+    """Milliseconds of a dry run (api.preview, as ``?dry_run=true`` calls it) of ``n``
+    tasks due now, each its own number; every one must come out held by its window."""
+    body = [{"a_number": harness.A_NUMBER, "b_number": number_of(i)} for i in range(n)]
+    started = time.monotonic()
+    answer = preview.preview_tasks(engine, HELD_CLIENT_ID, scheduler_id, body, clock.now(),
+                                   max_tasks=n, dialer=enqueue.DEFAULT_DIALER,
+                                   on_dnc=DncPolicy.REFUSE, margin=timedelta(seconds=30))
+    elapsed_ms = (time.monotonic() - started) * 1000
+    verdicts = answer["verdicts"]
+    if verdicts["hold"] + verdicts["dial_now"] != n:
+        raise RuntimeError(f"the dry run did not weigh every task: {verdicts}")
+    return elapsed_ms
+
+
+def measure_dry_runs(engine: sa.Engine, args: argparse.Namespace) -> dict[str, Any]:
+    """The dry run of tasks of 16 zones against tasks of one zone (Paris), same rules, in
+    turns; medians."""
+    scheduler_id = int(enqueue.create_scheduler(
+        engine, HELD_CLIENT_ID, {"name": "dry-run", "calling_windows": WINDOW},
+        clock.now())["id"])
+    times: dict[str, list[float]] = {"sixteen_zones_ms": [], "one_zone_ms": []}
+    for _ in range(args.rounds):
+        times["one_zone_ms"].append(time_dry_run(engine, scheduler_id, paris_number,
+                                                 args.dry_run))
+        times["sixteen_zones_ms"].append(time_dry_run(engine, scheduler_id, held_number,
+                                                      args.dry_run))
+    figures: dict[str, Any] = {"tasks": args.dry_run, **{
+        key: round(statistics.median(values), 1) for key, values in times.items()}}
+    figures["ratio"] = round(harness.ratio(figures["sixteen_zones_ms"],
+                                           figures["one_zone_ms"]), 2)
+    harness.say(f"dry run of {args.dry_run} tasks (median of {args.rounds}): "
+                f"{figures['sixteen_zones_ms']:.0f} ms of 16 zones each, baseline "
+                f"{figures['one_zone_ms']:.0f} ms of one zone (Paris), ratio "
+                f"{figures['ratio']:.2f}")
+    return figures
 
 
 def prepare(dbs: harness.Databases, held: int) -> Side:
@@ -181,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lead", type=float, default=3.0)
     parser.add_argument("--patch-after", type=float, default=5.0,
                         help="seconds after the first due time to change the held rules")
+    parser.add_argument("--dry-run", type=int, default=400,
+                        help="tasks in each timed dry run")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=300)
@@ -197,10 +248,11 @@ def main(argv: list[str] | None = None) -> int:
             for round_no in range(1, args.rounds + 1):
                 for side in (sides if round_no % 2 else sides[::-1]):
                     measure(side, broker_url, work, args, round_no)
+            dry_runs = measure_dry_runs(sides[0].engine, args)
         finally:
             for side in sides:
                 side.engine.dispose()
-    compare(sides[0], sides[1], args)
+    compare(sides[0], sides[1], args, dry_runs)
     return 0
 
 

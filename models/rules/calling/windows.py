@@ -25,7 +25,7 @@ from models.rules.calling.spec import CallingRules
 SEARCH_DAYS = 400
 # Searched a week at a time: the opening is usually in the first one. The weeks are fixed
 # (Monday 0001-01-01 UTC is the first), so one (rules, zone set) computes each week once.
-CHUNK = timedelta(days=7)
+_CHUNK = timedelta(days=7)
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 # (rules, zone set) pairs whose weeks are kept, and weeks kept by each (a search reaches
 # SEARCH_DAYS / 7 + 2 of them).
@@ -145,7 +145,7 @@ def _open_until(rules: CallingRules, names: Sequence[str], now: datetime) -> dat
     """The end of the open stretch holding ``now``, searched one week ahead: a stretch
     running past the week is cut at its end, which is early, never late."""
     start = now.replace(microsecond=0)
-    end = _ahead(start, CHUNK)
+    end = _ahead(start, _CHUNK)
     common = _common_plan(rules, tuple(names))
     index = _chunk_of(start)
     for low, high in _merge([*common.chunk(index), *common.chunk(index + 1)]):
@@ -160,11 +160,11 @@ def _ahead(start: datetime, span: timedelta) -> datetime:
 
 
 def _chunk_of(instant: datetime) -> int:
-    return (instant - _EPOCH) // CHUNK
+    return (instant - _EPOCH) // _CHUNK
 
 
 def _chunk_start(index: int) -> datetime:
-    return _EPOCH + index * CHUNK
+    return _EPOCH + index * _CHUNK
 
 
 class _CommonPlan:
@@ -185,7 +185,7 @@ class _CommonPlan:
                 return []
             if len(self.weeks) >= _WEEKS_KEPT:
                 self.weeks.clear()
-            found = self._common(start, _ahead(start, CHUNK))
+            found = self._common(start, _ahead(start, _CHUNK))
             self.weeks[index] = found
         return found
 

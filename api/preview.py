@@ -5,7 +5,7 @@ is stored now; nothing is written."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from api import adding, enqueue, intake
 from api.exceptions import UnknownScheduler
 from models.rules import timefmt
-from models.rules.calling import admission
+from models.rules.calling import admission, windows
 from models.rules.errors import FieldError
 from models.rules.intake import DncPolicy, DuplicatePolicy
 from models.rules.task_state import TaskTrigger
@@ -103,25 +103,42 @@ def _weigh(conn: sa.Connection, scheduler: SchedulerRow, valid: dict[int, NewTas
             FieldError(f"tasks[{index}].b_number", rule),))
             if scheduler.duplicate_b_number == DuplicatePolicy.REFUSE.value
             else Item(Verdict.MERGE, "duplicate_b_number", rule))
-    for index in indexes:
-        if index not in items:
-            items[index] = _when(conn, scheduler, valid[index], now, margin)
+    stored = [index for index in indexes if index not in items]
+    rules = admission.CallingRules.of(scheduler.calling_rules, scheduler.number_caps)
+    weighing = None if rules is None else _Weighing(rules, number_reads.number_histories(
+        conn, scheduler.client_id, {_b(valid[index]) for index in stored}), margin)
+    for index in stored:
+        items[index] = _when(scheduler, valid[index], now, weighing)
     return items
 
 
-def _when(conn: sa.Connection, scheduler: SchedulerRow, task: NewTask, now: datetime,
-          margin: timedelta) -> Item:
+@dataclass
+class _Weighing:
+    """The calling rules a request's tasks are weighed by, their numbers' histories (one
+    read for the request) and its window decisions (one per zone set and instant)."""
+
+    rules: admission.CallingRules
+    histories: dict[str, admission.NumberHistory]
+    margin: timedelta
+    book: windows.WindowBook = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.book = windows.WindowBook(self.rules.windows)
+
+    def admit(self, task: NewTask, due_at: datetime) -> admission.Admission:
+        zone = (task.callback_params or {}).get("timezone")
+        return admission.admit(self.rules, _b(task),
+                               zone if isinstance(zone, str) else None,
+                               self.histories[_b(task)], due_at, self.margin, self.book)
+
+
+def _when(scheduler: SchedulerRow, task: NewTask, now: datetime,
+          weighing: _Weighing | None) -> Item:
     """A task that would be stored: held until its start, held by a calling rule at its
     start, held by the scheduler's pause or ASR hold, or dialled now."""
     due_at = max(task.start_time_utc or now, now)
-    rules = admission.CallingRules.of(scheduler.calling_rules, scheduler.number_caps)
-    if rules is not None:
-        assert task.dial is not None
-        b_number = task.dial.b
-        histories = number_reads.number_histories(conn, scheduler.client_id, [b_number])
-        zone = (task.callback_params or {}).get("timezone")
-        verdict = admission.admit(rules, b_number, zone if isinstance(zone, str) else None,
-                                  histories[b_number], due_at, margin)
+    if weighing is not None:
+        verdict = weighing.admit(task, due_at)
         if verdict.hold is not None:
             return _held_by_rule(verdict)
     if due_at > now:
@@ -144,3 +161,9 @@ def _held_by_rule(verdict: admission.Admission) -> Item:
                       for item in verdict.evidence["window"]["evidence"])
     return Item(Verdict.HOLD, "calling_window", f"closed at its start ({zones})",
                 until=verdict.next_at)
+
+
+def _b(task: NewTask) -> str:
+    """The B number as every rule reads it (read before weighing)."""
+    assert task.dial is not None
+    return task.dial.b

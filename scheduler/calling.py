@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from models.rules import dnc, numbering
-from models.rules.calling import admission
+from models.rules.calling import admission, windows
 from models.rules.task_state import TaskTrigger
 from models.shapes.rows import ClaimedTask, DueTask
 from models.storage.repository import dnc_repo, number_reads, tasks_repo
@@ -77,6 +77,7 @@ def _admit(conn: sa.Connection, rules: admission.CallingRules, due: list[DueTask
     for task in due:
         by_client[task.client_id].append(task)
     decided: dict[int, admission.Admission] = {}
+    book = windows.WindowBook(rules.windows)  # one window decision per zone set this round
     for client_id, tasks in by_client.items():
         histories: dict[str, admission.NumberHistory] = {}
         if rules.number_caps is not None:
@@ -84,7 +85,8 @@ def _admit(conn: sa.Connection, rules: admission.CallingRules, due: list[DueTask
             number_reads.lock_numbers(conn, client_id, numbers)
             histories = number_reads.number_histories(conn, client_id, numbers)
         decided |= admission.admit_all(
-            rules, [(t.id, t.b_e164, _timezone(t)) for t in tasks], histories, now, margin)
+            rules, [(t.id, t.b_e164, _timezone(t)) for t in tasks], histories, now, margin,
+            book)
     return decided
 
 

@@ -61,13 +61,16 @@ class Admission:
 
 
 def admit(rules: CallingRules, b_number: str, task_timezone: str | None,
-          history: NumberHistory, now: datetime,
-          margin: timedelta = timedelta(0)) -> Admission:
+          history: NumberHistory, now: datetime, margin: timedelta = timedelta(0),
+          book: windows.WindowBook | None = None) -> Admission:
     """The window first (open in every zone of the number, and for ``margin`` more: the A
     leg may ring that long before B is rung), then the caps (counted in the number's first
-    zone's local day)."""
+    zone's local day). ``book``: the window decisions of the weighing this task is part of
+    (of ``rules.windows``), shared with its other tasks."""
+    if book is None:
+        book = windows.WindowBook(rules.windows)
     number_zones = zones.zones_for(b_number, task_timezone, rules.default_timezone)
-    window = windows.window_decision(rules.windows, number_zones, now)
+    window = book.decision(number_zones, now)
     evidence: dict[str, Any] = {"zones": list(number_zones), "window": window.to_document()}
     if not window.open:
         return Admission(False, TaskTrigger.HOLD_CALLING_WINDOW, window.next_open_at, evidence)
@@ -75,7 +78,7 @@ def admit(rules: CallingRules, b_number: str, task_timezone: str | None,
     if closes is not None and closes - margin <= now:
         # Closing too soon for B to be rung inside it: wait for the next opening.
         evidence["window"]["margin_s"] = margin.total_seconds()
-        reopens = windows.window_decision(rules.windows, number_zones, closes)
+        reopens = book.decision(number_zones, closes)
         return Admission(False, TaskTrigger.HOLD_CALLING_WINDOW, reopens.next_open_at,
                          evidence)
     if rules.number_caps is not None:
@@ -97,13 +100,17 @@ def admit(rules: CallingRules, b_number: str, task_timezone: str | None,
 
 def admit_all(rules: CallingRules, candidates: Sequence[tuple[int, str, str | None]],
               histories: dict[str, NumberHistory], now: datetime,
-              margin: timedelta = timedelta(0)) -> dict[int, Admission]:
+              margin: timedelta = timedelta(0),
+              book: windows.WindowBook | None = None) -> dict[int, Admission]:
     """``admit`` for each (task id, B number, task zone) in dispatch order; a try let go
-    counts at once (in ``histories``) towards the caps of the candidates after it."""
+    counts at once (in ``histories``) towards the caps of the candidates after it. The
+    window is decided once per zone set, whatever the number of tasks."""
     decided: dict[int, Admission] = {}
+    if book is None:
+        book = windows.WindowBook(rules.windows)
     for task_id, b_number, task_timezone in candidates:
         history = histories.setdefault(b_number, NumberHistory())
-        admission = admit(rules, b_number, task_timezone, history, now, margin)
+        admission = admit(rules, b_number, task_timezone, history, now, margin, book)
         if admission.allowed:
             history.dial_times.append(now)
         decided[task_id] = admission

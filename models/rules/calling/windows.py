@@ -13,17 +13,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from models.rules import timefmt
 from models.rules.calling.days import day_plan
-from models.rules.calling.localtime import offset_segments, utc, zone
+from models.rules.calling.localtime import offset_at, offset_segments, utc, zone
 from models.rules.calling.spec import CallingRules
 
 SEARCH_DAYS = 400
-# Searched a week at a time: the opening is usually in the first one.
+# Searched a week at a time: the opening is usually in the first one. The weeks are fixed
+# (Monday 0001-01-01 UTC is the first), so one (rules, zone set) computes each week once.
 _CHUNK = timedelta(days=7)
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+# (rules, zone set) pairs whose weeks are kept, and weeks kept by each (a search reaches
+# SEARCH_DAYS / 7 + 2 of them).
+_PLANS_KEPT = 128
+_WEEKS_KEPT = 2 * (SEARCH_DAYS // 7 + 2)
 # The last instant the rules are weighed at: a month inside datetime's range, so the local
 # date of every zone exists there and a search's steps never leave the range. An instant
 # at or past it (a start in December 9999) is closed, with no opening found.
@@ -93,9 +100,20 @@ def _beyond(names: Sequence[str], now: datetime) -> WindowDecision:
     return WindowDecision(False, None, tuple(evidence))
 
 
-def _ahead(start: datetime, span: timedelta) -> datetime:
-    """``start + span``, at most LATEST, computed without leaving datetime's range."""
-    return start + span if start < LATEST - span else LATEST
+class WindowBook:
+    """The window decisions of one weighing under one scheduler's rules (a dispatch round,
+    a dry run), each computed once per (zone set, instant): its tasks share few of them."""
+
+    def __init__(self, rules: CallingRules | None) -> None:
+        self.rules = rules
+        self._decided: dict[tuple[tuple[str, ...], datetime], WindowDecision] = {}
+
+    def decision(self, zones: Sequence[str], now: datetime) -> WindowDecision:
+        key = (tuple(zones), now)
+        found = self._decided.get(key)
+        if found is None:
+            found = self._decided[key] = window_decision(self.rules, zones, now)
+        return found
 
 
 def _evidence(rules: CallingRules, name: str, now: datetime) -> WindowEvidence:
@@ -127,37 +145,84 @@ def _next_open(rules: CallingRules, names: Sequence[str], now: datetime) -> date
     # Whole seconds, as offset_segments wants; the answer is never before ``now``.
     start = now.replace(microsecond=0)
     horizon = _ahead(start, timedelta(days=SEARCH_DAYS))
-    while start < horizon:
-        end = min(start + _CHUNK, horizon)
-        for low, high in _common_intervals(rules, names, start, end):
+    common = _common_plan(rules, tuple(names))
+    index = _chunk_of(start)
+    while _chunk_start(index) < horizon:
+        for low, high in common.chunk(index):
+            if low >= horizon:
+                return None
             if high > now:
                 return max(low, now)
-        start = end
+        index += 1
     return None
 
 
 def _open_until(rules: CallingRules, names: Sequence[str], now: datetime) -> datetime:
-    """The end of the open stretch holding ``now``, searched one chunk ahead: a stretch
-    running past the chunk is cut at its end, which is early, never late."""
+    """The end of the open stretch holding ``now``, searched one week ahead: a stretch
+    running past the week is cut at its end, which is early, never late."""
     start = now.replace(microsecond=0)
     end = _ahead(start, _CHUNK)
-    common = _common_intervals(rules, names, start, end)
-    for low, high in common:
+    common = _common_plan(rules, tuple(names))
+    index = _chunk_of(start)
+    for low, high in _merge([*common.chunk(index), *common.chunk(index + 1)]):
         if low <= now < high:
-            return high
+            return min(high, end)
     return now  # unreachable when every zone is open at now; closed at once is the safe end
 
 
-def _common_intervals(rules: CallingRules, names: Sequence[str], start: datetime,
-                      end: datetime) -> list[Interval]:
-    """The instants of [start, end) open in every zone of ``names``."""
-    tzs = [zone(name) for name in dict.fromkeys(names)]
-    common = _open_intervals(rules, tzs[0], start, end)
-    for tz in tzs[1:]:
-        if not common:
-            break
-        common = _intersect(common, _open_intervals(rules, tz, start, end))
-    return common
+def _ahead(start: datetime, span: timedelta) -> datetime:
+    """``start + span``, at most LATEST, computed without leaving datetime's range."""
+    return start + span if start < LATEST - span else LATEST
+
+
+def _chunk_of(instant: datetime) -> int:
+    return (instant - _EPOCH) // _CHUNK
+
+
+def _chunk_start(index: int) -> datetime:
+    return _EPOCH + index * _CHUNK
+
+
+class _CommonPlan:
+    """The instants open in every zone of ``names`` under ``rules``, a week at a time, each
+    week computed once (weeks are fixed, from _EPOCH, so any ``now`` finds them again)."""
+
+    def __init__(self, rules: CallingRules, names: tuple[str, ...]) -> None:
+        self.rules = rules
+        self.tzs = [zone(name) for name in dict.fromkeys(names)]
+        self.ordered = False
+        self.weeks: dict[int, list[Interval]] = {}
+
+    def chunk(self, index: int) -> list[Interval]:
+        found = self.weeks.get(index)
+        if found is None:
+            start = _chunk_start(index)
+            if start >= LATEST:
+                return []
+            if len(self.weeks) >= _WEEKS_KEPT:
+                self.weeks.clear()
+            found = self._common(start, _ahead(start, _CHUNK))
+            self.weeks[index] = found
+        return found
+
+    def _common(self, start: datetime, end: datetime) -> list[Interval]:
+        if not self.ordered:
+            # The zones furthest apart first: where no instant is common, the first two
+            # intersected show it and the others are never computed.
+            by_offset = sorted(self.tzs, key=lambda tz: offset_at(tz, start))
+            self.tzs = [by_offset[0], *by_offset[:0:-1]]
+            self.ordered = True
+        common = _open_intervals(self.rules, self.tzs[0], start, end)
+        for tz in self.tzs[1:]:
+            if not common:
+                break
+            common = _intersect(common, _open_intervals(self.rules, tz, start, end))
+        return common
+
+
+@lru_cache(maxsize=_PLANS_KEPT)
+def _common_plan(rules: CallingRules, names: tuple[str, ...]) -> _CommonPlan:
+    return _CommonPlan(rules, names)
 
 
 def _open_intervals(rules: CallingRules, tz: ZoneInfo, start: datetime,

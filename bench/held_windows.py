@@ -42,6 +42,7 @@ from api import enqueue, preview
 from bench import harness
 from models import clock
 from models.rules.intake import DncPolicy
+from models.shapes import task_numbers
 from models.shapes.validation import NewTask
 from models.storage import db
 from models.storage.repository import jobs_repo, tasks_repo
@@ -86,8 +87,9 @@ def store_held(engine: sa.Engine, scheduler_id: int, n: int, due_at: datetime) -
     """``n`` tasks due at ``due_at``, stored through the repository as api.enqueue does."""
     if not n:
         return
-    new = [NewTask(a_number=harness.A_NUMBER, b_number=held_number(i), start_time_utc=due_at)
-           for i in range(n)]
+    new = task_numbers.read_all(
+        [NewTask(a_number=harness.A_NUMBER, b_number=held_number(i), start_time_utc=due_at)
+         for i in range(n)], task_numbers.Numbering(None), str)
     with engine.begin() as conn:
         job_id = jobs_repo.insert_job(conn, HELD_CLIENT_ID, scheduler_id, n, clock.now(),
                                       created_by="bench-held-windows")

@@ -72,7 +72,10 @@ def record_endings(conn: sa.Connection, endings: Sequence[Ending], now: datetime
         return set()
     ended = attempts_repo.end_attempts(conn, endings, now)
     plans = _plan(conn, ended, dict(endings), now)
-    changed = _change_tasks(conn, plans, now)
+    # Held from here until commit, as late as can be: an action accepted meanwhile waits,
+    # then applies to the tasks as these tries leave them (issue 23).
+    statuses = jobs_repo.hold_statuses(conn, {plan.task.job_id for plan in plans})
+    changed = _change_tasks(conn, [_held(p, statuses[p.task.job_id]) for p in plans], now)
     _count_finals(conn, changed, now)
     return {int(attempt.id) for attempt in ended}
 
@@ -100,15 +103,16 @@ def _plan(
 ) -> list[_Plan]:
     task_rows = tasks_repo.load_tasks(conn, [a.task_id for a in ended])
     decisions = _decide(conn, ended, task_rows, outcomes, now)
-    plans = [_Plan(a, task_rows[a.task_id], outcomes[a.id], decisions[a.id],
-                   decisions[a.id].verdict.trigger) for a in ended]
-    retrying = {p.task.job_id for p in plans if p.decision.verdict is retry.Verdict.RETRY}
-    if not retrying:
-        return plans
-    statuses = jobs_repo.job_statuses(conn, retrying)
-    return [replace(p, trigger=HELD_RETRY.get(JobStatus(statuses[p.task.job_id]), p.trigger))
-            if p.task.job_id in retrying and p.decision.verdict is retry.Verdict.RETRY else p
-            for p in plans]
+    return [_Plan(a, task_rows[a.task_id], outcomes[a.id], decisions[a.id],
+                  decisions[a.id].verdict.trigger) for a in ended]
+
+
+def _held(plan: _Plan, job_status: JobStatus) -> _Plan:
+    """A try that would be retried waits `paused` or ends while its job is paused or
+    cancelled."""
+    if plan.decision.verdict is not retry.Verdict.RETRY:
+        return plan
+    return replace(plan, trigger=HELD_RETRY.get(job_status, plan.trigger))
 
 
 def _decide(

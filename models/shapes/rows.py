@@ -132,6 +132,7 @@ class DueTask:
 
     id: int
     client_id: int
+    job_id: int
     a_number: str
     b_number: str
     callback_params: dict[str, Any] | None

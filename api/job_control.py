@@ -135,7 +135,11 @@ def pause_scheduler(
         if row is None:
             raise exceptions.UnknownScheduler(scheduler_id)
         if not paused:
-            tasks_repo.resume_scheduler_tasks(conn, scheduler_id, now)
+            # Held until commit: a job paused meanwhile is answered after this resume,
+            # and its pause then applies to the tasks resumed here.
+            held = jobs_repo.hold_statuses(conn, task_reads.paused_jobs_of(conn, scheduler_id))
+            tasks_repo.resume_scheduler_tasks(conn, scheduler_id, [
+                job_id for job_id, status in held.items() if status in job_state.DIALLABLE], now)
     return views.scheduler_object(row)
 
 

@@ -168,17 +168,23 @@ class Databases:
 
 
 def _pytest_redis_dbs() -> set[int]:
-    """Redis DBs the test suite is using right now (its fixture takes 1 + pid % 15)."""
+    """Redis DBs the test suite is using right now (its fixture takes
+    RINGBACK_TEST_REDIS_DB when set, else 1 + pid % 15)."""
     used: set[int] = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes()
+            environ = (entry / "environ").read_bytes().split(b"\0") if b"pytest" in cmdline \
+                else []
         except OSError:
             continue
         if b"pytest" in cmdline:
-            used.add(1 + int(entry.name) % 15)
+            pinned = [v.split(b"=", 1)[1] for v in environ
+                      if v.startswith(b"RINGBACK_TEST_REDIS_DB=")]
+            used.add(int(pinned[0]) if pinned and pinned[0].isdigit()
+                     else 1 + int(entry.name) % 15)
     return used
 
 
@@ -187,7 +193,10 @@ def redis_db() -> Iterator[str]:
     """A broker URL on DB 12 or 13 (one a running test suite is not using), flushed at the
     start and at the end. Yields the URL."""
     busy = _pytest_redis_dbs()
-    number = next((n for n in BENCH_REDIS_DBS if n not in busy), BENCH_REDIS_DBS[0])
+    number = next((n for n in BENCH_REDIS_DBS if n not in busy), None)
+    if number is None:
+        # Sharing one would flush the tests' queue and let their workers take ours.
+        raise RuntimeError(f"Redis DBs {BENCH_REDIS_DBS} are both used by running tests")
     url = f"redis://{support.REDIS_HOST_PORT}/{number}"
     client = redis.Redis.from_url(url)
     client.flushdb()

@@ -12,11 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models.rules import dnc, numbering
+from models.rules import dnc, job_state, numbering
 from models.rules.calling import admission, windows
 from models.rules.task_state import TaskTrigger
 from models.shapes.rows import ClaimedTask, DueTask
-from models.storage.repository import dnc_repo, number_reads, tasks_repo
+from models.storage.repository import dnc_repo, jobs_repo, number_reads, tasks_repo
 from scheduler import untried
 
 
@@ -34,7 +34,11 @@ def claim_screened(conn: sa.Connection, scheduler_id: int,
                    margin: timedelta = timedelta(0)) -> RuleClaim:
     """``margin``: how long a window must stay open for a try to start in it (see
     admission.admit)."""
-    due = tasks_repo.due_tasks(conn, scheduler_id, now, limit)
+    looked_at = tasks_repo.due_tasks(conn, scheduler_id, now, limit)
+    # Their jobs' statuses held until commit: a pause or cancel of one is answered after
+    # these claims (its calls then ring on), never between the read and the claim.
+    statuses = jobs_repo.hold_statuses(conn, {task.job_id for task in looked_at})
+    due = [task for task in looked_at if statuses[task.job_id] in job_state.DIALLABLE]
     screened = screen(conn, due, now)
     untried.end_untried(conn, {task_id: s.refusal for task_id, s in screened.items()
                                if s.refusal is not None}, now)
@@ -52,7 +56,7 @@ def claim_screened(conn: sa.Connection, scheduler_id: int,
     claimed = (tasks_repo.claim_due_tasks(conn, scheduler_id, now, limit, only_ids=allowed)
                if allowed else [])
     return RuleClaim(
-        claimed, len(due),
+        claimed, len(looked_at),
         evidence={task_id: decided[task_id].evidence for task_id in allowed if decided},
         dial_by={task_id: until for task_id in allowed if decided
                  and (until := decided[task_id].dial_by) is not None},

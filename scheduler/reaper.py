@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +16,12 @@ from models.storage.repository import attempts_repo, calls_repo, idempotency_rep
 from scheduler import completion
 from scheduler.dispatch import SendAttempts
 
+# Tries of each kind the reaper ends per run, at most; completion.COLLECT_BATCH_MAX per
+# transaction, which holds their jobs' statuses.
 REAP_BATCH_MAX = 1000
+REAP_ROUNDS_MAX = REAP_BATCH_MAX // completion.COLLECT_BATCH_MAX
+# One batch in one transaction: (calls or tries it took, tries it ended).
+Step = Callable[[], tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -40,20 +46,42 @@ def reap(
         )
     if resend_ids:
         send(resend_ids)  # safe: place_calls' guarded UPDATE lets only one delivery dial
-    with engine.begin() as conn:
-        # The fence: a call abandoned here can no longer be placed by a late worker.
-        abandoned = calls_repo.abandon_queued(
-            conn, now - timedelta(seconds=unplaced_after_s), now, REAP_BATCH_MAX)
-        not_placed = completion.record_endings(
-            conn, [Ending(a, NOT_PLACED) for a in abandoned], now)
+    not_placed = _in_rounds(lambda: _end_unplaced(engine, now, unplaced_after_s))
     # Outcomes that came in meanwhile are taken first: only a call still going is lost.
-    completion.collect_ended_calls(engine, now, REAP_BATCH_MAX)
+    completion.collect_batches(engine, lambda: now, REAP_ROUNDS_MAX)
+    lost = _in_rounds(lambda: _end_lost(engine, now, dialing_timeout_s))
     with engine.begin() as conn:
-        overdue = attempts_repo.dialing_since(
-            conn, now - timedelta(seconds=dialing_timeout_s), REAP_BATCH_MAX)
-        calls_repo.lose(conn, overdue)
-        lost = completion.record_endings(conn, [Ending(a, None) for a in overdue], now)
         # Idempotency-Keys past their day answer nothing any more: forget them.
         idempotency_repo.purge_expired(
             conn, now - timedelta(seconds=limits.IDEMPOTENCY_KEPT_S), REAP_BATCH_MAX)
-    return ReapReport(resent=len(resend_ids), not_placed=len(not_placed), lost=len(lost))
+    return ReapReport(resent=len(resend_ids), not_placed=not_placed, lost=lost)
+
+
+def _in_rounds(step: Step) -> int:
+    """``step`` until it takes less than a batch, at most REAP_ROUNDS_MAX times; returns
+    how many tries it ended."""
+    ended = 0
+    for _ in range(REAP_ROUNDS_MAX):
+        taken, done = step()
+        ended += done
+        if taken < completion.COLLECT_BATCH_MAX:
+            break
+    return ended
+
+
+def _end_unplaced(engine: sa.Engine, now: datetime, unplaced_after_s: float) -> tuple[int, int]:
+    with engine.begin() as conn:
+        # The fence: a call abandoned here can no longer be placed by a late worker.
+        abandoned = calls_repo.abandon_queued(
+            conn, now - timedelta(seconds=unplaced_after_s), now, completion.COLLECT_BATCH_MAX)
+        ended = completion.record_endings(conn, [Ending(a, NOT_PLACED) for a in abandoned], now)
+    return len(abandoned), len(ended)
+
+
+def _end_lost(engine: sa.Engine, now: datetime, dialing_timeout_s: float) -> tuple[int, int]:
+    with engine.begin() as conn:
+        overdue = attempts_repo.dialing_since(
+            conn, now - timedelta(seconds=dialing_timeout_s), completion.COLLECT_BATCH_MAX)
+        calls_repo.lose(conn, overdue)
+        lost = completion.record_endings(conn, [Ending(a, None) for a in overdue], now)
+    return len(overdue), len(lost)

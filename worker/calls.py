@@ -30,9 +30,9 @@ from worker.dialers.base import DialRequest, QueuedCall
 from worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
-COLLECT_BATCH_MAX = 1000
-# Batches per poll_calls run, so one run collects a burst of calls ending together.
-COLLECT_ROUNDS_MAX = 5
+# Batches (completion.COLLECT_BATCH_MAX calls each) per poll_calls run, so one run collects
+# a burst of calls ending together.
+COLLECT_ROUNDS_MAX = 50
 
 
 def place_calls(runtime: Runtime, attempt_ids: Sequence[int]) -> int:
@@ -64,8 +64,7 @@ def place_calls(runtime: Runtime, attempt_ids: Sequence[int]) -> int:
         log.exception("the dialer failed to place %d calls; the reaper ends those it did "
                       "not place", len(queued))
     # Calls over as soon as placed (a zero-length call, a refused number) end here.
-    completion.collect_ended_calls(runtime.engine, clock.now(), COLLECT_BATCH_MAX,
-                                   [a.id for a in taken])
+    completion.collect_these(runtime.engine, clock.now, [a.id for a in taken])
     return len(taken)
 
 
@@ -134,11 +133,4 @@ def _before_event(attempt: AttemptRow, task: TaskRow, now: datetime) -> dict[str
 
 def poll_calls(runtime: Runtime) -> int:
     """Complete every try whose call has ended by now; returns how many ended."""
-    ended = 0
-    for _ in range(COLLECT_ROUNDS_MAX):
-        collected = completion.collect_ended_calls(runtime.engine, clock.now(),
-                                                   COLLECT_BATCH_MAX)
-        ended += collected
-        if collected < COLLECT_BATCH_MAX:
-            break
-    return ended
+    return completion.collect_batches(runtime.engine, clock.now, COLLECT_ROUNDS_MAX)

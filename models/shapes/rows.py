@@ -136,6 +136,7 @@ class DueTask:
 
     id: int
     client_id: int
+    job_id: int
     b_e164: str  # the numbers as read at intake (TaskRow)
     a_dial: list[str]
     callback_params: dict[str, Any] | None

@@ -43,9 +43,25 @@ def find_job(conn: sa.Connection, client_id: int, job_id: int) -> JobRow | None:
 
 
 def lock_job(conn: sa.Connection, client_id: int, job_id: int) -> JobRow | None:
+    """The job, locked FOR UPDATE to change its status by an action: this waits for every
+    transaction that holds the status (hold_statuses) to end, and they wait for this."""
     stmt = sa.select(jobs).where(jobs.c.id == job_id, jobs.c.client_id == client_id) \
         .with_for_update()
     return common.optional(JobRow, conn.execute(stmt).first())
+
+
+def hold_statuses(conn: sa.Connection, job_ids: Iterable[int]) -> dict[int, JobStatus]:
+    """The jobs' statuses, held until the caller's transaction ends: no action (lock_job)
+    changes them meanwhile, so a task change decided from them stays true when it commits.
+    FOR KEY SHARE waits for nothing but actions: completions and dispatch rounds of one job
+    hold it side by side, and the counters and START/FINISH updates go on. In id order, so
+    holders and actions queue without deadlock."""
+    ids = sorted(set(job_ids))
+    if not ids:
+        return {}
+    stmt = (sa.select(jobs.c.id, jobs.c.status).where(jobs.c.id.in_(ids))
+            .order_by(jobs.c.id).with_for_update(read=True, key_share=True))
+    return {int(job_id): JobStatus(status) for job_id, status in conn.execute(stmt)}
 
 
 def list_jobs(conn: sa.Connection, client_id: int, after_id: int, limit: int) -> list[JobRow]:

@@ -21,6 +21,13 @@ def find_task(conn: sa.Connection, client_id: int | None, task_id: int) -> TaskR
     return common.optional(TaskRow, conn.execute(stmt).first())
 
 
+def paused_jobs_of(conn: sa.Connection, scheduler_id: int) -> list[int]:
+    """The jobs with a task paused in the scheduler."""
+    stmt = sa.select(tasks.c.job_id).distinct().where(
+        tasks.c.scheduler_id == scheduler_id, tasks.c.status == TaskStatus.PAUSED.value)
+    return sorted(int(job_id) for job_id in conn.execute(stmt).scalars())
+
+
 def list_tasks(
     conn: sa.Connection, client_id: int, scheduler_id: int, *,
     status: TaskStatus | None, after_id: int, limit: int,

@@ -151,8 +151,8 @@ def due_tasks(conn: sa.Connection, scheduler_id: int, now: datetime, limit: int)
     """Up to ``limit`` due tasks, in the order claims take them, locked for this round, with
     what the calling rules and do-not-call lists weigh."""
     stmt = (
-        sa.select(tasks.c.id, tasks.c.client_id, tasks.c.b_e164, tasks.c.a_dial,
-                  tasks.c.callback_params)
+        sa.select(tasks.c.id, tasks.c.client_id, tasks.c.job_id, tasks.c.b_e164,
+                  tasks.c.a_dial, tasks.c.callback_params)
         .where(*_claimable(scheduler_id, now))
         .order_by(tasks.c.next_attempt_at, tasks.c.id)
         .limit(limit)
@@ -275,12 +275,13 @@ def rearm_failed_tasks(conn: sa.Connection, job_id: int, now: datetime) -> int:
     )
 
 
-def resume_scheduler_tasks(conn: sa.Connection, scheduler_id: int, now: datetime) -> int:
-    """A scheduler resumed: its paused tasks go back to waiting, except a paused job's."""
+def resume_scheduler_tasks(conn: sa.Connection, scheduler_id: int, job_ids: Iterable[int],
+                           now: datetime) -> int:
+    """A scheduler resumed: its paused tasks of ``job_ids`` (the jobs that may dial, their
+    statuses held by the caller) go back to waiting; a paused job's stay paused."""
     stmt = tasks.update().where(
-        tasks.c.scheduler_id == scheduler_id,
+        tasks.c.scheduler_id == scheduler_id, tasks.c.job_id.in_(sorted(job_ids)),
         tasks.c.status.in_(task_state.allowed_from(TaskTrigger.RESUME)),
-        _job_diallable(),
     ).values(status=task_state.target(TaskTrigger.RESUME).value, updated_at=now)
     return int(conn.execute(stmt).rowcount)
 

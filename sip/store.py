@@ -148,19 +148,20 @@ class Store:
 
     def _write_legs(self, conn: sa.Connection,
                     legs: list[calls_repo.NewLeg]) -> dict[str, LegWritten]:
-        """By Call-ID: each leg written, or refused because a list holds its number (one
-        lookup for the batch, on the lists' key)."""
+        """By Call-ID: each leg written, or not; the statement that writes them leaves out
+        any whose number a do-not-call list holds now, and only when some leg is missing
+        are the lists asked which (rare: a second look costs the common batch nothing)."""
         if not legs:
             return {}
-        listed = dnc_repo.listed_numbers(conn, {leg.client_id for leg in legs},
-                                         numbering.ruled([leg.number for leg in legs]),
-                                         clock.now())
-        refused = {leg.sip_call_id: scope for leg in legs
-                   if (scope := listed.get(leg.client_id, {}).get(leg.number)) is not None}
-        rows = calls_repo.insert_legs(conn, self.controller,
-                                      [leg for leg in legs if leg.sip_call_id not in refused])
+        now = clock.now()
+        rows = calls_repo.insert_legs(conn, self.controller, legs, now)
+        missing = [leg for leg in legs if leg.sip_call_id not in rows]
+        listed = dnc_repo.listed_numbers(
+            conn, {leg.client_id for leg in missing},
+            numbering.ruled([leg.number for leg in missing]), now) if missing else {}
         return {leg.sip_call_id: LegWritten(rows.get(leg.sip_call_id),
-                                            refused.get(leg.sip_call_id)) for leg in legs}
+                                            listed.get(leg.client_id, {}).get(leg.number))
+                for leg in legs}
 
     def _in_transaction(self, work: Callable[[sa.Connection], T]) -> T:
         with self.engine.begin() as conn:

@@ -16,7 +16,7 @@ from models.rules.call_state import CallStatus, CallTrigger
 from models.rules.outcome import CallOutcome
 from models.shapes.rows import CallRecordRow, ClaimedCall, Ending, LegRow
 from models.storage.call_tables import call_legs, calls
-from models.storage.repository import bulk, common
+from models.storage.repository import bulk, common, dnc_repo
 from models.storage.repository.common import insert_ignoring_conflicts
 from models.storage.tables import attempts, tasks
 
@@ -208,21 +208,46 @@ def held(conn: sa.Connection, controller: str, call_ids: Sequence[int]) -> set[i
     return {int(i) for i in conn.execute(stmt).scalars()}
 
 
-def insert_legs(conn: sa.Connection, controller: str,
-                legs: Sequence[NewLeg]) -> dict[str, int]:
+_LEG_COLUMNS = ("call_id", "leg", "position", "number", "sip_call_id", "invite", "invite_at")
+
+
+def insert_legs(conn: sa.Connection, controller: str, legs: Sequence[NewLeg],
+                now: datetime) -> dict[str, int]:
     """The INVITEs about to be sent, in one statement; returns the rows written by Call-ID.
     A Call-ID missing from the answer is not to be sent: it was written before (that number
-    had its INVITE for this try, it gets no second one), or its call is no longer held by
-    ``controller`` (taken over while this one was cut off: its new holder ends it)."""
+    had its INVITE for this try, it gets no second one), its call is no longer held by
+    ``controller`` (taken over while this one was cut off: its new holder ends it), or a
+    do-not-call list in force at ``now`` holds its number for the call's client (checked
+    as the INVITE is about to leave)."""
     still_held = held(conn, controller, [leg.call_id for leg in legs])
-    if not still_held:
+    to_write = [leg for leg in legs if leg.call_id in still_held]
+    if not to_write:
         return {}
-    stmt = insert_ignoring_conflicts(conn, call_legs).values([
-        {"call_id": leg.call_id, "leg": leg.leg, "position": leg.position,
-         "number": leg.number, "sip_call_id": leg.sip_call_id, "invite": leg.invite,
-         "invite_at": leg.invite_at} for leg in legs if leg.call_id in still_held
-    ]).returning(call_legs.c.id, call_legs.c.sip_call_id)
-    return {str(sip_call_id): int(row_id) for row_id, sip_call_id in conn.execute(stmt).all()}
+    if conn.dialect.name == "postgresql":
+        stmt = _insert_unless_listed(conn, to_write, now)
+    else:
+        # SQLite names no columns of a VALUES list: the lists are asked first (it has one
+        # writer at a time, so nothing is listed in between).
+        listed = dnc_repo.listed_numbers(conn, {leg.client_id for leg in to_write},
+                                         [leg.number for leg in to_write], now)
+        to_write = [leg for leg in to_write if leg.number not in listed.get(leg.client_id, {})]
+        if not to_write:
+            return {}
+        stmt = insert_ignoring_conflicts(conn, call_legs).values([
+            {name: getattr(leg, name) for name in _LEG_COLUMNS} for leg in to_write])
+    found = conn.execute(stmt.returning(call_legs.c.id, call_legs.c.sip_call_id)).all()
+    return {str(sip_call_id): int(row_id) for row_id, sip_call_id in found}
+
+
+def _insert_unless_listed(conn: sa.Connection, legs: Sequence[NewLeg], now: datetime) -> Any:
+    """INSERT … SELECT from the legs' VALUES where no list holds the number: the check
+    costs the batch no statement of its own."""
+    new = sa.values(*(sa.column(name, call_legs.c[name].type) for name in _LEG_COLUMNS),
+                    sa.column("client_id", sa.Integer), name="new_legs").data([
+        (*(getattr(leg, name) for name in _LEG_COLUMNS), leg.client_id) for leg in legs])
+    return insert_ignoring_conflicts(conn, call_legs).from_select(
+        _LEG_COLUMNS, sa.select(*(new.c[name] for name in _LEG_COLUMNS)).where(
+            dnc_repo.not_listed(new.c.client_id, new.c.number, now)))
 
 
 def rewrite_invite(conn: sa.Connection, leg_id: int, invite: str) -> None:

@@ -84,6 +84,16 @@ def listed_numbers(conn: sa.Connection, client_ids: Iterable[int], keys: Iterabl
     return found
 
 
+def not_listed(client_id: sa.ColumnElement[int], number: sa.ColumnElement[str],
+               now: datetime) -> sa.ColumnElement[bool]:
+    """No list in force at ``now`` holds ``number`` for ``client_id`` (columns of the
+    statement it stands in): the client's own list, nor the installation's."""
+    return ~sa.exists().where(
+        dnc_entries.c.client_id.in_([sa.literal(dnc.INSTALLATION), client_id]),
+        dnc_entries.c.number == number,
+        sa.or_(dnc_entries.c.expires_at.is_(None), dnc_entries.c.expires_at > now))
+
+
 def _one_of(conn: sa.Connection, column: sa.Column[str],
             values: list[str]) -> sa.ColumnElement[bool]:
     """``column IN values``; on PostgreSQL as ``= ANY(array)``: one parameter, not one per

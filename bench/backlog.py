@@ -30,12 +30,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from api.nudge import Nudger
-from bench import harness
+from bench import harness, targets
 from models import clock
 from models.storage import db
 from models.storage.repository import jobs_repo
 
-TARGET_WITHIN = 0.10
+TARGET_WITHIN = targets.LOADED_WITHIN
 
 
 def insert_backlog(engine: sa.Engine, scheduler_id: int, n: int) -> float:

@@ -27,14 +27,14 @@ import sqlalchemy as sa
 
 from api import tokens
 from api.access import Scope
-from bench import harness
+from bench import harness, targets
 from models import clock
 from models.storage import db
 from models.storage.repository import jobs_repo
 from models.storage.tables import tasks
 from tests import support
 
-TARGET_RATIO = 0.25
+TARGET_RATIO = targets.BULK_ADD_RATIO
 FAR_FUTURE = "2099-01-01 00:00:00"
 COPY_COLUMNS = ("client_id", "scheduler_id", "job_id", "a_number", "b_number", "b_e164",
                 "a_dial", "try_count",

@@ -24,14 +24,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from api.nudge import Nudger
-from bench import harness, inflight
+from bench import harness, inflight, targets
 from models.storage import db
 from models.storage.call_tables import call_legs, calls
 from tests import support
 from tests.sip.sipp import Sipp
 
 SCENARIOS = Path(__file__).resolve().parent / "sip"
-TARGET_CONTROLLER_MIB = 1024
+TARGET_CONTROLLER_MIB = targets.SIP_CONTROLLER_MIB
 SAMPLE_S = 0.5
 
 

@@ -25,15 +25,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from api.nudge import Nudger
-from bench import harness
+from bench import harness, targets
 from models.storage import db
 from models.storage.tables import tasks
 from tests import support
 from tests.sip.sipp import Sipp
 
 SCENARIOS = Path(__file__).resolve().parent / "sip"
-TARGET_CALLS_PER_S = 200
-TARGET_RATIO = 0.25
+TARGET_CALLS_PER_S = targets.SIP_CALLS_PER_S
+TARGET_RATIO = targets.SIP_RATIO
 BASELINE_CONCURRENT_CALLS = 2000
 # sipp's call rate is capped: this is above what either sipp reaches here.
 BASELINE_RATE_CPS = 5000

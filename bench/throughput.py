@@ -27,12 +27,12 @@ import redis
 from celery import Celery
 
 from api.nudge import Nudger
-from bench import harness, noop_app
+from bench import harness, noop_app, targets
 from models.storage import db
 from tests import support
 from tests.sip.sipp import Sipp
 
-TARGET_RATIO = 0.5
+TARGET_RATIO = targets.THROUGHPUT_RATIO
 SIP_SCENARIOS = Path(__file__).resolve().parent / "sip"
 
 

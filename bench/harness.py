@@ -190,10 +190,12 @@ def _pytest_redis_dbs() -> set[int]:
 
 @contextmanager
 def redis_db() -> Iterator[str]:
-    """A broker URL on DB 12 or 13 (one a running test suite is not using), flushed at the
-    start and at the end. Yields the URL."""
+    """A broker URL on DB 12 or 13 (one a running test suite is not using), or the one
+    RINGBACK_BENCH_REDIS_DB names, flushed at the start and at the end. Yields the URL."""
+    pinned = os.environ.get("RINGBACK_BENCH_REDIS_DB")
     busy = _pytest_redis_dbs()
-    number = next((n for n in BENCH_REDIS_DBS if n not in busy), None)
+    number = int(pinned) if pinned else next(
+        (n for n in BENCH_REDIS_DBS if n not in busy), None)
     if number is None:
         # Sharing one would flush the tests' queue and let their workers take ours.
         raise RuntimeError(f"Redis DBs {BENCH_REDIS_DBS} are both used by running tests")
